@@ -1,0 +1,42 @@
+# TWP: `make run` starts everything, `make test` proves it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
+MANAGE := $(PY) manage.py
+
+.PHONY: install run test lint messages makemessages browser clean
+
+install: $(STAMP) .env
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Development settings: DEBUG on and a random secret key, never committed.
+.env:
+	@printf 'DEBUG=true\nSECRET_KEY=dev-%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" > $@
+	@echo "Wrote .env for development (DEBUG on)."
+
+messages: install
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+makemessages: install
+	$(MANAGE) makemessages -l es --ignore=.venv --ignore=node_modules --ignore=tests --no-obsolete
+
+run: install messages
+	exec $(PY) -m twp.supervisor
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install messages lint
+	$(PY) -m pytest
+
+clean:
+	-$(PY) -c "from twp import embedded; embedded.reset()"
+	rm -rf $(VENV) node_modules test-artifacts

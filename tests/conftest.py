@@ -1,0 +1,118 @@
+"""Personas: the people whose view of the program the tests take.
+
+Staff of a consulate (Ontario, Quebec), staff of a state office (Tlaxcala), an administrator,
+and two employers (A in Ontario, B in Quebec): employer B must get 404 on employer A's things.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, EmployerFactory, EmployerUserFactory, OfficeFactory, ProgramFactory, UserFactory
+from twp.models import Office, Role
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory()
+
+
+@pytest.fixture
+def office_ontario(db):
+    return OfficeFactory(name="Consulado de México en Toronto", destination_regions=["CA-ON"])
+
+
+@pytest.fixture
+def office_quebec(db):
+    return OfficeFactory(name="Consulado de México en Montreal", destination_regions=["CA-QC"])
+
+
+@pytest.fixture
+def office_tlaxcala(db):
+    return OfficeFactory(
+        name="Servicio Nacional de Empleo Tlaxcala",
+        kind=Office.Kind.STATE_OFFICE,
+        destination_regions=[],
+        mexican_states=["TLA"],
+    )
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin.hq", role=Role.ADMINISTRATOR, office=None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_ontario(office_ontario):
+    return UserFactory(username="staff.ontario", office=office_ontario)
+
+
+@pytest.fixture
+def staff_quebec(office_quebec):
+    return UserFactory(username="staff.quebec", office=office_quebec)
+
+
+@pytest.fixture
+def staff_tlaxcala(office_tlaxcala):
+    return UserFactory(username="staff.tlaxcala", office=office_tlaxcala)
+
+
+@pytest.fixture
+def employer_a(db):
+    return EmployerFactory(legal_name="Ontario Orchards Ltd.")
+
+
+@pytest.fixture
+def employer_b(db):
+    return EmployerFactory(legal_name="Vergers du Québec Inc.")
+
+
+@pytest.fixture
+def employer_a_user(employer_a):
+    return EmployerUserFactory(username="employer.a", employer=employer_a)
+
+
+@pytest.fixture
+def employer_b_user(employer_b):
+    return EmployerUserFactory(username="employer.b", employer=employer_b)
+
+
+@pytest.fixture
+def personas(administrator, staff_ontario, staff_quebec, staff_tlaxcala, employer_a_user, employer_b_user):
+    """Every persona by name, for role × endpoint matrices."""
+    return {
+        "administrator": administrator,
+        "staff_ontario": staff_ontario,
+        "staff_quebec": staff_quebec,
+        "staff_tlaxcala": staff_tlaxcala,
+        "employer_a": employer_a_user,
+        "employer_b": employer_b_user,
+    }
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)``: an API client signed in as that user (session, like the browser)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness protects real passwords, not test ones."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

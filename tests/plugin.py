@@ -1,0 +1,79 @@
+"""Loaded first (``-p tests.plugin``): what every test run reports about itself.
+
+- the header names the PostgreSQL and Redis servers the suite ran on;
+- the summary prints each suite's time (unit, celery, e2e, fuzz, …);
+- embedded servers that this pytest process started are stopped at the end, and only those.
+"""
+
+import os
+import time
+from collections import defaultdict
+
+import pytest
+
+# Before settings load: this run's tasks go to a queue of its own, so a `make run` worker on
+# the same Redis never takes them, and the test worker process (which inherits this) does.
+os.environ.setdefault("CELERY_QUEUE", f"twp-test-{os.getpid()}")
+
+SUITE_MARKERS = ("e2e", "fuzz", "celery")
+_suite_seconds: dict[str, float] = defaultdict(float)
+_suite_counts: dict[str, int] = defaultdict(int)
+
+
+def suite_of(item) -> str:
+    for marker in SUITE_MARKERS:
+        if item.get_closest_marker(marker):
+            return marker
+    return "unit"
+
+
+def pytest_report_header(config):
+    import psycopg2
+    import redis
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    connection = psycopg2.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        password=database["PASSWORD"],
+        host=database["HOST"],
+        port=database["PORT"],
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            postgres_version = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    redis_version = redis.Redis.from_url(settings.REDIS_URL).info()["redis_version"]
+    where_pg = "embedded" if settings.EMBEDDED_POSTGRES else "DATABASE_URL"
+    where_redis = "embedded" if settings.EMBEDDED_REDIS else "REDIS_URL"
+    return [f"database: PostgreSQL {postgres_version} ({where_pg}); broker: Redis {redis_version} ({where_redis})"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        suite = suite_of(item)
+        _suite_seconds[suite] += time.monotonic() - started
+        _suite_counts[suite] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _suite_seconds:
+        return
+    terminalreporter.section("time per suite")
+    for suite in sorted(_suite_seconds, key=_suite_seconds.get, reverse=True):
+        terminalreporter.write_line(
+            f"{suite:<8} {_suite_counts[suite]:>5} tests {_suite_seconds[suite]:>8.1f} s"
+        )
+
+
+def pytest_unconfigure(config):
+    from twp import embedded
+
+    embedded.stop_started_here()

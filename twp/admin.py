@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from twp.models import Notification, Office, Program, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "role", "office", "is_active"]
+    list_filter = ["role", "office", "is_active"]
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Program"), {"fields": ["role", "office", "preferred_language"]}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Program"), {"fields": ["role", "office"]}))
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "email"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "destination_country", "currency", "is_active"]
+    list_filter = ["destination_country", "is_active"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["key", "kind", "address", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind", "channel"]
+    search_fields = ["key", "address"]
+    readonly_fields = [field.name for field in Notification._meta.fields]

@@ -1,0 +1,33 @@
+"""One place that turns errors into JSON: a message per field, domain errors mapped once."""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from twp.exceptions import DomainError, InvalidTransition, StaleVersion
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, InvalidTransition):
+        return Response(
+            {"detail": str(exc.message), "status": exc.current, "allowed_actions": exc.allowed},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, StaleVersion):
+        return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        body = {exc.field: [str(exc.message)]} if exc.field else {"detail": str(exc.message)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    elif isinstance(exc, ObjectDoesNotExist):
+        # Not found and not yours look the same: 404, for reads and writes alike.
+        exc = Http404()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)

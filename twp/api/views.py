@@ -1,0 +1,75 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from knox.views import LoginView as KnoxLoginView
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import permissions, serializers, viewsets
+
+from twp.api.serializers import OfficeSerializer, ProgramSerializer
+from twp.filtersets import OfficeFilterSet, ProgramFilterSet
+from twp.models import Office, Program
+from twp.permissions import IsAdministratorOrReadOnly
+
+
+class ProgramViewSet(viewsets.ModelViewSet):
+    """Programs and their rules. Everyone signed in reads them; administrators change them."""
+
+    serializer_class = ProgramSerializer
+    permission_classes = [IsAdministratorOrReadOnly]
+    filterset_class = ProgramFilterSet
+
+    def get_queryset(self):
+        return Program.objects.visible_to(self.request.user).order_by("id")
+
+
+class OfficeViewSet(viewsets.ModelViewSet):
+    """Consulates and state employment offices with their jurisdictions."""
+
+    serializer_class = OfficeSerializer
+    permission_classes = [IsAdministratorOrReadOnly]
+    filterset_class = OfficeFilterSet
+
+    def get_queryset(self):
+        return Office.objects.visible_to(self.request.user).order_by("id")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to sign in with the given username and password.")]}
+            )
+        attrs["user"] = user
+        return attrs
+
+
+TOKEN_RESPONSE = inline_serializer(
+    "TokenResponse", fields={"expiry": serializers.DateTimeField(), "token": serializers.CharField()}
+)
+
+
+class TokenCreateView(KnoxLoginView):
+    """Exchange a username and password for an expiring, revocable API token."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TOKEN_RESPONSE, 400: OpenApiResponse()})
+    def post(self, request, format=None):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)
+
+
+class TokenRevokeView(KnoxLogoutView):
+    """Revoke the token this request was made with."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)

@@ -1,0 +1,101 @@
+"""Load the demo data: the SAWP Canada program, offices and one login per role.
+
+Idempotent: every row is found by its natural key and brought to the demo values, so running it
+twice leaves the same data (and the same passwords)."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from employers.models import Employer, EmployerMembership
+from twp.models import Office, Program, Role, User
+
+DEMO_PROGRAM = {
+    "code": "sawp-canada",
+    "name": "SAWP Canada",
+    "destination_country": "CA",
+    "currency": "CAD",
+    "time_zone": "America/Toronto",
+    "min_contract_weeks": 6,
+    "min_total_hours": 240,
+    "max_contract_months": 8,
+    "season_start_month": 1,
+    "season_start_day": 1,
+    "season_end_month": 12,
+    "season_end_day": 15,
+    "return_grace_days": 7,
+    "minimum_age": 18,
+}
+
+# (name, kind, Mexican states, destination regions, staff username)
+DEMO_OFFICES = [
+    ("Consulado de México en Toronto", "consulate", [], ["CA-ON"], "staff.ontario"),
+    ("Consulado de México en Montreal", "consulate", [], ["CA-QC"], "staff.quebec"),
+    ("Consulado de México en Vancouver", "consulate", [], ["CA-BC"], "staff.bc"),
+    ("Consulado de México en Calgary", "consulate", [], ["CA-AB"], "staff.alberta"),
+    ("Servicio Nacional de Empleo Tlaxcala", "state_office", ["TLA"], [], "staff.tlaxcala"),
+    ("Servicio Nacional de Empleo Estado de México", "state_office", ["MEX"], [], "staff.edomex"),
+]
+
+# (name, country, status, employer username)
+DEMO_EMPLOYERS = [
+    ("Demo Farms Ltd.", "CA", "approved", "employer.demo"),
+    ("Vergers du Québec Inc.", "CA", "approved", "employer.quebec"),
+]
+
+# The logins `make run` prints and README.md lists, one per role.
+DEMO_LOGINS = [
+    ("administrator", "admin", "TWP-demo-admin-2026"),
+    ("office staff", "staff.ontario", "TWP-demo-staff-2026"),
+    ("employer", "employer.demo", "TWP-demo-employer-2026"),
+]
+PASSWORDS = {
+    Role.ADMINISTRATOR: "TWP-demo-admin-2026",
+    Role.STAFF: "TWP-demo-staff-2026",
+    Role.EMPLOYER: "TWP-demo-employer-2026",
+}
+
+
+def _user(username: str, *, role: str, office: Office | None = None, language: str = "es", **extra) -> User:
+    user, _created = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "role": role,
+            "office": office,
+            "email": f"{username}@demo.twp.localhost",
+            "preferred_language": language,
+            "is_active": True,
+            **extra,
+        },
+    )
+    if not user.check_password(PASSWORDS[role]):
+        user.set_password(PASSWORDS[role])
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def load_demo() -> None:
+    Program.objects.update_or_create(code=DEMO_PROGRAM["code"], defaults=DEMO_PROGRAM)
+    _user("admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True, first_name="Ana")
+    for name, kind, states, regions, username in DEMO_OFFICES:
+        office, _created = Office.objects.update_or_create(
+            name=name,
+            defaults={"kind": kind, "mexican_states": states, "destination_regions": regions},
+        )
+        _user(username, role=Role.STAFF, office=office)
+    for name, country, status, username in DEMO_EMPLOYERS:
+        employer, _created = Employer.objects.update_or_create(
+            legal_name=name, defaults={"country": country, "status": status}
+        )
+        user = _user(username, role=Role.EMPLOYER, language="en")
+        EmployerMembership.objects.update_or_create(user=user, defaults={"employer": employer})
+
+
+class Command(BaseCommand):
+    help = "Load the demo program, offices, employers and one login per role (idempotent)."
+
+    def handle(self, *args, **options):
+        load_demo()
+        self.stdout.write("Demo data loaded. Demo logins:")
+        for role, username, password in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<15} {username:<15} {password}")

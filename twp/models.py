@@ -1,0 +1,361 @@
+"""The program's backbone: users and their roles, offices, programs (rules as data), notifications."""
+
+import uuid
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from twp import audit
+from twp.regions import DESTINATION_REGION_CODES, DESTINATION_REGIONS, MEXICAN_STATE_CODES, MEXICAN_STATES
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublicIdModel(models.Model):
+    """Rows that appear in URLs carry an unguessable public id; the integer key stays internal."""
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Program administrator")
+    STAFF = "staff", _("Office staff")
+    EMPLOYER = "employer", _("Employer")
+    INTEGRATION = "integration", _("Integration client")
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+class OfficeQuerySet(models.QuerySet):
+    def consulates(self):
+        return self.filter(kind=Office.Kind.CONSULATE)
+
+    def state_offices(self):
+        return self.filter(kind=Office.Kind.STATE_OFFICE)
+
+    def visible_to(self, user):
+        """Offices are public knowledge inside the program: every signed-in user may read them."""
+        if not user.is_authenticated:
+            return self.none()
+        return self
+
+
+@audit.track()
+class Office(TimestampedModel):
+    """A consulate abroad (jurisdiction: destination provinces/states) or a Mexican state
+    employment office (jurisdiction: Mexican states). Office staff see what falls in it."""
+
+    class Kind(models.TextChoices):
+        CONSULATE = "consulate", _("Consulate")
+        STATE_OFFICE = "state_office", _("State employment office")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    mexican_states = ArrayField(
+        models.CharField(max_length=4, choices=MEXICAN_STATES),
+        verbose_name=_("Mexican states"),
+        default=list,
+        blank=True,
+        help_text=_("Workers whose state of origin is one of these fall under this office."),
+    )
+    destination_regions = ArrayField(
+        models.CharField(max_length=5, choices=DESTINATION_REGIONS),
+        verbose_name=_("destination provinces/states"),
+        default=list,
+        blank=True,
+        help_text=_("Employers, worksites and contracts in these regions fall under this office."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="office_kind_valid",
+                condition=Q(kind__in=["consulate", "state_office"]),
+            ),
+            models.CheckConstraint(
+                name="office_has_jurisdiction",
+                condition=(
+                    Q(kind="consulate", destination_regions__len__gt=0)
+                    | Q(kind="state_office", mexican_states__len__gt=0)
+                ),
+                violation_error_message=_(
+                    "A consulate needs destination provinces/states; a state office needs Mexican states."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        unknown_states = set(self.mexican_states) - MEXICAN_STATE_CODES
+        if unknown_states:
+            errors["mexican_states"] = _("Unknown Mexican state: %(codes)s") % {
+                "codes": ", ".join(sorted(unknown_states))
+            }
+        unknown_regions = set(self.destination_regions) - DESTINATION_REGION_CODES
+        if unknown_regions:
+            errors["destination_regions"] = _("Unknown province/state: %(codes)s") % {
+                "codes": ", ".join(sorted(unknown_regions))
+            }
+        if self.kind == self.Kind.CONSULATE and not self.destination_regions:
+            errors["destination_regions"] = _("A consulate needs at least one destination province/state.")
+        if self.kind == self.Kind.STATE_OFFICE and not self.mexican_states:
+            errors["mexican_states"] = _("A state office needs at least one Mexican state.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class TWPUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+@audit.track(exclude=("password", "last_login"))
+class User(AbstractUser):
+    """A person or service account that signs in. The role decides what it may do; office staff
+    belong to one office; an employer user belongs to one employer through
+    ``employers.EmployerMembership`` (employers sit to the right of ``twp`` in the app order)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
+    )
+
+    objects = TWPUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_valid",
+                condition=Q(role__in=[choice.value for choice in Role]),
+            ),
+            # Office staff always belong to an office; administrators and employers never do.
+            # Integration clients may be scoped to one office (the security issue adds the rest).
+            models.CheckConstraint(
+                name="user_office_matches_role",
+                condition=Q(role="staff", office__isnull=False)
+                | Q(role__in=["administrator", "employer"], office__isnull=True)
+                | Q(role="integration"),
+                violation_error_message=_(
+                    "Office staff need an office; administrators and employer users have none."
+                ),
+            ),
+        ]
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_office_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+    @property
+    def is_employer_user(self) -> bool:
+        return self.role == Role.EMPLOYER
+
+    @property
+    def is_program_staff(self) -> bool:
+        """Administrators and office staff: the people who run the program in the browser."""
+        return self.role in (Role.ADMINISTRATOR, Role.STAFF)
+
+
+class ProgramQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def visible_to(self, user):
+        """Programs and their rules are public inside the program."""
+        if not user.is_authenticated:
+            return self.none()
+        return self
+
+
+@audit.track()
+class Program(TimestampedModel):
+    """A corridor (e.g. SAWP Canada) and its rules. Rules are data, never code constants: every
+    real programme changes them. Later issues add the rule fields they use."""
+
+    class Country(models.TextChoices):
+        CANADA = "CA", _("Canada")
+        UNITED_STATES = "US", _("United States")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    destination_country = models.CharField(_("destination country"), max_length=2, choices=Country.choices)
+    currency = models.CharField(
+        _("currency"), max_length=3, help_text=_("ISO 4217 code of wages and savings, e.g. CAD.")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Toronto")
+    is_active = models.BooleanField(_("active"), default=True)
+    # Contract length: at least min_weeks and min_total_hours, ending no later than start plus
+    # max_months calendar months (end exclusive).
+    min_contract_weeks = models.PositiveSmallIntegerField(_("minimum contract length (weeks)"))
+    min_total_hours = models.PositiveIntegerField(_("minimum total hours"))
+    max_contract_months = models.PositiveSmallIntegerField(_("maximum contract length (months)"))
+    # Season window, the same every year: contracts lie inside [start, end] of their start year.
+    season_start_month = models.PositiveSmallIntegerField(_("season start month"))
+    season_start_day = models.PositiveSmallIntegerField(_("season start day"))
+    season_end_month = models.PositiveSmallIntegerField(_("season end month"))
+    season_end_day = models.PositiveSmallIntegerField(_("season end day"))
+    return_grace_days = models.PositiveSmallIntegerField(
+        _("return grace period (days)"),
+        help_text=_("Days after the contract ends by which the worker must be confirmed home."),
+    )
+    minimum_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="program_country_valid", condition=Q(destination_country__in=["CA", "US"])),
+            models.CheckConstraint(name="program_currency_iso", condition=Q(currency__regex=r"^[A-Z]{3}$")),
+            models.CheckConstraint(name="program_min_weeks_positive", condition=Q(min_contract_weeks__gte=1)),
+            models.CheckConstraint(name="program_min_hours_positive", condition=Q(min_total_hours__gte=1)),
+            models.CheckConstraint(
+                name="program_max_months_range", condition=Q(max_contract_months__gte=1, max_contract_months__lte=24)
+            ),
+            models.CheckConstraint(
+                name="program_season_months_valid",
+                condition=Q(season_start_month__range=(1, 12), season_end_month__range=(1, 12)),
+            ),
+            models.CheckConstraint(
+                name="program_season_days_valid",
+                condition=Q(season_start_day__range=(1, 31), season_end_day__range=(1, 31)),
+            ),
+            models.CheckConstraint(name="program_minimum_age_valid", condition=Q(minimum_age__gte=16)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def season_window(self, year: int) -> tuple[date, date]:
+        """The first and last day on which a contract starting in ``year`` may run."""
+        return (
+            date(year, self.season_start_month, self.season_start_day),
+            date(year, self.season_end_month, self.season_end_day),
+        )
+
+    def clean(self):
+        errors = {}
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = _("Unknown time zone: %(zone)s") % {"zone": self.time_zone}
+        if self.currency and not (len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
+            errors["currency"] = _("Use a three-letter ISO 4217 code in capitals, e.g. CAD.")
+        try:
+            # A leap year accepts every real day, 29 February included.
+            start = date(2024, self.season_start_month, self.season_start_day)
+            end = date(2024, self.season_end_month, self.season_end_day)
+        except (TypeError, ValueError):
+            errors["season_end_day"] = _("The season start and end must be real calendar days.")
+        else:
+            if end <= start:
+                errors["season_end_day"] = _("The season must end after it starts, within one year.")
+            elif (end - start).days < 7 * (self.min_contract_weeks or 0):
+                errors["min_contract_weeks"] = _("The minimum contract length does not fit in the season.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Notification.Status.PENDING)
+
+
+class Notification(TimestampedModel):
+    """One message to one person (an outbox row), written in the same transaction as its cause.
+
+    ``key`` is unique: a cause that happens twice (a job rerun, a retried request) finds the row
+    already there and sends nothing more. The dispatcher task sends pending rows."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["id"]
+        indexes = [
+            # The dispatcher's sweep: pending rows in order; sent rows are never scanned.
+            models.Index(fields=["id"], condition=Q(status="pending"), name="notification_pending_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="notification_status_valid", condition=Q(status__in=["pending", "sent", "failed"])
+            ),
+            models.CheckConstraint(
+                name="notification_sent_has_time", condition=~Q(status="sent") | Q(sent_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.address} ({self.status})"
