@@ -64,6 +64,12 @@ def pytest_runtest_protocol(item, nextitem):
 
 
 def pytest_terminal_summary(terminalreporter):
+    from tests.report import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("what the proof suites covered")
+        for name, amount in sorted(COUNTS.items()):
+            terminalreporter.write_line(f"{name:<28} {amount:>6}")
     if not _suite_seconds:
         return
     terminalreporter.section("time per suite")

@@ -1,0 +1,112 @@
+"""API fuzzing with schemathesis against the app's own /api/schema/, as real clients would call it.
+
+The app runs on a live server over the test database; schemathesis' command-line runner sends
+generated requests as each persona. Zero 5xx answers and zero answers that break the schema are
+allowed, and one identity must never read an object of another (object-level authorization,
+checked between the two employer personas).
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from knox.models import AuthToken
+
+from tests.report import count
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+# Examples generated per operation and phase; raise it locally to search harder.
+FUZZ_EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES_PER_OPERATION", "10"))
+# A fixed seed keeps CI repeatable; set FUZZ_SEED to explore other inputs.
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261127"))
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "ignored_auth",
+    "object_level_authorization",
+]
+# Revoking the token the run authenticates with would turn every later request into a 401.
+EXCLUDED_PATHS = ["/api/v1/auth/token/revoke/"]
+
+
+def token_for(user) -> str:
+    _instance, token = AuthToken.objects.create(user)
+    return token
+
+
+def schemathesis(live_server, tmp_path, *extra_args, config_file: Path | None = None) -> tuple[int, str]:
+    """Run schemathesis' command-line runner against the live server; returns (exit code, output)."""
+    command = [
+        sys.executable, "-m", "schemathesis.cli",
+        *(["--config-file", str(config_file)] if config_file else []),
+        "run", f"{live_server.url}/api/schema/",
+        "--checks", ",".join(CHECKS),
+        "--max-examples", str(FUZZ_EXAMPLES_PER_OPERATION),
+        "--seed", str(FUZZ_SEED),
+        "--no-color",
+        "--workers", "1",
+        "--request-timeout", "30",
+        # The coverage phase's exhaustive boundary values take minutes per run here; the
+        # examples, fuzzing and stateful phases stay inside make test's time budget.
+        "--phases", "examples,fuzzing,stateful",
+        "--report-dir", str(tmp_path / "report"),
+        *[argument for path in EXCLUDED_PATHS for argument in ("--exclude-path", path)],
+        *extra_args,
+    ]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    return result.returncode, result.stdout + result.stderr
+
+
+def run_schemathesis(live_server, tmp_path, *extra_args, config_file: Path | None = None) -> str:
+    """Fuzz and require a clean run: no failure of any check."""
+    returncode, output = schemathesis(live_server, tmp_path, *extra_args, config_file=config_file)
+    tested = re.search(r"Tested:\s+(\d+)", output)
+    assert returncode == 0, output[-6000:]
+    assert tested is not None, output[-3000:]
+    count("API operations fuzzed", int(tested.group(1)))
+    return output
+
+
+def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(live_server, tmp_path, staff_ontario, program):
+    run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_ontario)}")
+
+
+def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
+    live_server, tmp_path, employer_a_user, employer_b_user, program
+):
+    identities = {
+        "schemaVersion": "0.1.0",
+        "auth": [
+            {
+                "name": name,
+                "fixedHeaders": [{"name": "Authorization", "value": f"Token {token_for(user)}"}],
+            }
+            for name, user in [("employer_a", employer_a_user), ("employer_b", employer_b_user)]
+        ],
+    }
+    (tmp_path / "identities.json").write_text(json.dumps(identities))
+    (tmp_path / "schemathesis.toml").write_text(
+        '[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n'
+    )
+    output = run_schemathesis(live_server, tmp_path, config_file=tmp_path / "schemathesis.toml")
+    assert "object_level_authorization` will not run" not in output
+
+
+def test_the_fuzzer_catches_a_server_error(live_server, tmp_path, settings, staff_ontario):
+    """Teeth: an endpoint that answers 500 makes the run fail."""
+    settings.ROOT_URLCONF = "tests.api.broken_urls"
+    returncode, output = schemathesis(
+        live_server, tmp_path, "--include-path", "/api/v1/broken/",
+        "--header", f"Authorization: Token {token_for(staff_ontario)}",
+    )
+    assert returncode == 1, output[-3000:]
+    assert "Server error" in output
