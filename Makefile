@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages browser clean
+.PHONY: install run test lint messages makemessages test-tools chromium clean
 
 install: $(STAMP) .env
 
@@ -26,7 +26,7 @@ messages: install
 	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 makemessages: install
-	$(MANAGE) makemessages -l es --ignore=.venv --ignore=node_modules --ignore=tests --no-obsolete
+	$(MANAGE) update_catalogue
 
 run: install messages
 	exec $(PY) -m twp.supervisor
@@ -34,7 +34,24 @@ run: install messages
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install messages lint
+# What the browser and accessibility suites need: axe-core (npm, locked) and Debian's Chromium.
+test-tools: node_modules/.installed chromium
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's Chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's Chromium. Run: sudo apt-get install -y chromium"; exit 1; \
+	  fi; \
+	fi
+
+test: install messages lint test-tools
 	$(PY) -m pytest
 
 clean:

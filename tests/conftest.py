@@ -116,3 +116,12 @@ def api_as():
 def fast_password_hashing(settings):
     """PBKDF2's deliberate slowness protects real passwords, not test ones."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def safeguard(request, monkeypatch):
+    """Applies the breakage of a ``with_teeth`` variant (nothing for the intact run)."""
+    breakage = getattr(request, "param", None)
+    if breakage is not None:
+        breakage(monkeypatch)
+    return breakage

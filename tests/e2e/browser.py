@@ -45,7 +45,7 @@ def audit(page) -> None:
     )
     violations = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in violation["nodes"][:5])
+        + "; ".join(str(node["target"]) for node in violation["nodes"][:5])
         for violation in result["violations"]
     ]
     assert not violations, f"Accessibility violations on {page.url}:\n" + "\n".join(violations)

@@ -29,3 +29,10 @@ def test_django_validation_error_becomes_field_messages():
     response = exception_handler(ValidationError({"end_date": ["The end must come after the start."]}), {})
     assert response.status_code == 400
     assert response.data == {"end_date": ["The end must come after the start."]}
+
+
+def test_deleting_a_row_others_refer_to_is_409_not_500(staff_ontario):
+    from django.db.models import ProtectedError
+
+    response = exception_handler(ProtectedError("protected", {staff_ontario}), {})
+    assert response.status_code == 409

@@ -2,15 +2,31 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
 
-from twp.models import Notification
+from tests.helpers import with_teeth
+from twp.models import Notification, NotificationQuerySet
 from twp.services import notification_enqueue
 from twp.tasks import dispatch_notifications_task
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_notification_written_twice_with_one_key_is_sent_once(staff_ontario):
+def without_unique_key(monkeypatch):
+    """The bug this test is about: no unique key in the database, and a service that just inserts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'twp_notification'::regclass AND contype = 'u'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE twp_notification DROP CONSTRAINT "{name}"')  # rolled back with the test
+    monkeypatch.setattr(
+        NotificationQuerySet, "get_or_create", lambda self, key, defaults: (self.create(key=key, **defaults), True)
+    )
+
+
+@with_teeth(without_unique_key)
+def test_a_notification_written_twice_with_one_key_is_sent_once(safeguard, staff_ontario):
     first = notification_enqueue(key="contract:1:reminder-14", kind="reminder", recipient=staff_ontario,
                                  subject="Recordatorio", body="Su contrato termina en 14 días.")
     second = notification_enqueue(key="contract:1:reminder-14", kind="reminder", recipient=staff_ontario,

@@ -26,7 +26,8 @@ def run_manage(*args, env):
 def production_env(**overrides):
     """A production-like environment: no .env file, DEBUG off, real servers named by URL."""
     database = settings.DATABASES["default"]
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    development_only = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in development_only}
     env.update(
         ENV_FILE="/nonexistent/.env",
         DEBUG="false",

@@ -14,6 +14,8 @@ from twp.permissions import IsAdministratorOrReadOnly
 class ProgramViewSet(viewsets.ModelViewSet):
     """Programs and their rules. Everyone signed in reads them; administrators change them."""
 
+    # Programs and offices are referenced by everything else: deactivate, never delete.
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     serializer_class = ProgramSerializer
     permission_classes = [IsAdministratorOrReadOnly]
     filterset_class = ProgramFilterSet
@@ -25,6 +27,7 @@ class ProgramViewSet(viewsets.ModelViewSet):
 class OfficeViewSet(viewsets.ModelViewSet):
     """Consulates and state employment offices with their jurisdictions."""
 
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     serializer_class = OfficeSerializer
     permission_classes = [IsAdministratorOrReadOnly]
     filterset_class = OfficeFilterSet
