@@ -240,6 +240,14 @@ class Program(TimestampedModel):
         help_text=_("Days after the contract ends by which the worker must be confirmed home."),
     )
     minimum_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
+    # Documents: a passport valid this many days past the contract's end; a medical approval no
+    # older than this many days on the contract's start.
+    passport_validity_margin_days = models.PositiveSmallIntegerField(
+        _("passport validity past contract end (days)"), default=30
+    )
+    medical_approval_max_age_days = models.PositiveSmallIntegerField(
+        _("maximum age of the medical approval (days)"), default=180
+    )
 
     objects = ProgramQuerySet.as_manager()
 

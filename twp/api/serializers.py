@@ -47,6 +47,8 @@ class ProgramSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "season_end_day",
             "return_grace_days",
             "minimum_age",
+            "passport_validity_margin_days",
+            "medical_approval_max_age_days",
         ]
         extra_kwargs = {
             "season_start_month": {"min_value": 1, "max_value": 12},

@@ -24,6 +24,8 @@ DEMO_PROGRAM = {
     "season_end_day": 15,
     "return_grace_days": 7,
     "minimum_age": 18,
+    "passport_validity_margin_days": 30,
+    "medical_approval_max_age_days": 180,
 }
 
 # (name, kind, Mexican states, destination regions, staff username)
