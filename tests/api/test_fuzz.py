@@ -76,8 +76,14 @@ def run_schemathesis(live_server, tmp_path, *extra_args, config_file: Path | Non
     return output
 
 
-def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(live_server, tmp_path, staff_ontario, program):
-    run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_ontario)}")
+def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(
+    live_server, tmp_path, staff_tlaxcala, program, worker_tlaxcala
+):
+    # A state office's staff: they see workers (their states), documents, programs and offices.
+    from tests.factories import DocumentFactory
+
+    DocumentFactory(worker=worker_tlaxcala)
+    run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}")
 
 
 def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
