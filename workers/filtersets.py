@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from twp.models import Program
 from twp.regions import MEXICAN_STATES
@@ -21,13 +23,19 @@ class WorkerFilterForm(forms.Form):
         return data
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ProgramFilter(django_filters.ModelChoiceFilter):
+    """A program chosen by its id."""
+
+
 class WorkerFilterSet(django_filters.FilterSet):
     state_of_origin = django_filters.ChoiceFilter(label=_("State of origin"), choices=MEXICAN_STATES)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=WorkerStatus.choices)
     occupation = django_filters.ModelChoiceFilter(
         label=_("Occupation"), queryset=Occupation.objects.all(), to_field_name="code", field_name="occupations",
     )
-    eligible_program = django_filters.ModelChoiceFilter(
+    search = django_filters.CharFilter(label=_("Name or CURP"), method="filter_search", max_length=100)
+    eligible_program = ProgramFilter(
         label=_("Eligible for program"), queryset=Program.objects.active(), method="filter_eligible",
     )
     eligible_start = django_filters.DateFilter(label=_("Contract start"), method="filter_noop")
@@ -37,6 +45,9 @@ class WorkerFilterSet(django_filters.FilterSet):
         model = Worker
         fields = ["state_of_origin", "status", "occupation", "is_active"]
         form = WorkerFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value.strip()) if value.strip() else queryset
 
     def filter_noop(self, queryset, name, value):
         return queryset  # read by filter_eligible

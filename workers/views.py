@@ -43,20 +43,17 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
     """Workers of the staff member's scope, newest first, a page at a time without counting them all.
 
     The search box is POSTed: a CURP typed there opens the worker's page directly and never travels
-    in a URL; a name search becomes ``?q=``."""
+    in a URL; a name search becomes ``?search=``."""
 
     template_name = "workers/list.html"
 
     def get(self, request):
         workers = Worker.objects.visible_to(request.user)
         filterset = WorkerFilterSet(request.GET, queryset=workers, request=request)
-        search_form = WorkerSearchForm(request.GET)
+        search_form = WorkerSearchForm({"q": request.GET.get("search", "")})
         rows, next_cursor = [], None
         if filterset.is_valid():
             workers = filterset.qs
-            term = request.GET.get("q", "").strip()
-            if term:
-                workers = workers.search(term)
             after = request.GET.get("after", "")
             if after.isdigit():
                 workers = workers.filter(id__lt=int(after))
@@ -88,7 +85,7 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
                 return redirect("worker-detail", public_id=worker.public_id)
             messages.info(request, _("No worker with that CURP is registered in your office's scope."))
             return redirect("worker-list")
-        return HttpResponseRedirect(f"{reverse('worker-list')}?{urlencode({'q': term})}" if term else
+        return HttpResponseRedirect(f"{reverse('worker-list')}?{urlencode({'search': term})}" if term else
                                     reverse("worker-list"))
 
 

@@ -16,7 +16,7 @@ from twp.exceptions import DomainError, InvalidTransition, StaleVersion
 def exception_handler(exc, context):
     if isinstance(exc, InvalidTransition):
         return Response(
-            {"detail": str(exc.message), "status": exc.current, "allowed_actions": exc.allowed},
+            {"detail": str(exc.message), "current_status": exc.current, "allowed_actions": exc.allowed},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, StaleVersion):

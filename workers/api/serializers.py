@@ -102,7 +102,7 @@ class EligibilitySerializer(serializers.Serializer):
 class DocumentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     file = serializers.FileField(write_only=True, required=False)
     has_file = serializers.SerializerMethodField()
 
