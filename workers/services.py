@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from twp.exceptions import DomainError, InvalidTransition, StaleVersion
 from twp.models import User
-from workers.models import CurpCorrection, Document, Occupation, Worker, WorkerStatus, WorkerStatusChange, search_text
+from workers.models import (
+    CurpCorrection,
+    Document,
+    Occupation,
+    Worker,
+    WorkerLanguage,
+    WorkerStatus,
+    WorkerStatusChange,
+    search_text,
+)
 from workers.uploads import inspect_upload
 from workers.validators import normalize_curp
 
@@ -42,8 +51,18 @@ def _validated(worker: Worker, *, exclude: list[str] | None = None) -> None:
     worker.full_clean(exclude=exclude)
 
 
+def _set_languages(worker: Worker, languages: list[dict] | None) -> None:
+    if languages is None:
+        return
+    WorkerLanguage.objects.filter(worker=worker).delete()
+    WorkerLanguage.objects.bulk_create(
+        [WorkerLanguage(worker=worker, language=item["language"], level=item["level"]) for item in languages]
+    )
+
+
 @transaction.atomic
-def worker_register(*, by: User, occupations: list[Occupation] | None = None, **fields) -> Worker:
+def worker_register(*, by: User, occupations: list[Occupation] | None = None, languages: list[dict] | None = None,
+                    **fields) -> Worker:
     """Register a worker as an applicant. Raises ValidationError with a message per field."""
     worker = Worker(**{name: value for name, value in fields.items() if name in (*EDITABLE_FIELDS, "curp")})
     worker.curp = normalize_curp(worker.curp)
@@ -51,6 +70,7 @@ def worker_register(*, by: User, occupations: list[Occupation] | None = None, **
     worker.save()
     if occupations:
         worker.occupations.set(occupations)
+    _set_languages(worker, languages)
     WorkerStatusChange.objects.create(
         worker=worker, from_status="", to_status=worker.status, reason=str(_("Registered")), changed_by=by
     )
@@ -59,7 +79,7 @@ def worker_register(*, by: User, occupations: list[Occupation] | None = None, **
 
 @transaction.atomic
 def worker_update(*, worker: Worker, by: User, version: int, occupations: list[Occupation] | None = None,
-                  **fields) -> Worker:
+                  languages: list[dict] | None = None, **fields) -> Worker:
     """Change a worker's personal data, if nobody changed it since ``version`` was read."""
     current = Worker.objects.select_for_update().get(pk=worker.pk)
     if current.version != version:
@@ -73,6 +93,7 @@ def worker_update(*, worker: Worker, by: User, version: int, occupations: list[O
     current.save()
     if occupations is not None:
         current.occupations.set(occupations)
+    _set_languages(current, languages)
     current.refresh_from_db()
     return current
 

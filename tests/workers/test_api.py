@@ -19,6 +19,7 @@ def new_worker_payload(**overrides):
         "first_names": "Pedro", "paternal_surname": "Sánchez", "maternal_surname": "Cruz",
         "birth_date": "1985-03-09", "sex": "H", "state_of_origin": "TLA", "nss": make_nss(4242),
         "occupations": ["45-2092"], "preferred_language": "es",
+        "languages": [{"language": "en", "level": "basic"}],
     }
     payload.update(overrides)
     return payload
@@ -30,6 +31,7 @@ def test_staff_registers_a_worker_with_an_applicant_status_row(api_as, staff_tla
     worker = Worker.objects.get(public_id=response.json()["id"])
     assert (worker.status, worker.search_name) == (WorkerStatus.APPLICANT, "PEDRO SANCHEZ CRUZ")
     assert list(worker.occupations.values_list("code", flat=True)) == ["45-2092"]
+    assert list(worker.languages.values_list("language", "level")) == [("en", "basic")]
     assert list(WorkerStatusChange.objects.filter(worker=worker).values_list("from_status", "to_status")) == [
         ("", "applicant")
     ]

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from workers.models import Document, DocumentKind, Occupation, Worker, WorkerStatus
+from workers.models import Document, DocumentKind, Occupation, Worker, WorkerLanguage, WorkerStatus
 from workers.validators import normalize_curp
 
 
@@ -13,6 +13,15 @@ class CurpField(serializers.CharField):
         return normalize_curp(super().to_internal_value(data))
 
 
+class WorkerLanguageSerializer(serializers.ModelSerializer):
+    language = serializers.RegexField(r"^[a-z]{2,3}$", max_length=3,
+                                      help_text=_("ISO 639-1 code, e.g. en, fr, nah."))
+
+    class Meta:
+        model = WorkerLanguage
+        fields = ["language", "level"]
+
+
 class WorkerSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     curp = CurpField(max_length=24)
@@ -20,6 +29,7 @@ class WorkerSerializer(serializers.ModelSerializer):
     occupations = serializers.SlugRelatedField(
         slug_field="code", queryset=Occupation.objects.all(), many=True, required=False
     )
+    languages = WorkerLanguageSerializer(many=True, required=False)
     version = serializers.IntegerField(
         required=False, min_value=1,
         help_text=_("The version you read; required to update. A stale one answers 409."),
@@ -29,7 +39,7 @@ class WorkerSerializer(serializers.ModelSerializer):
         model = Worker
         fields = [
             "id", "curp", "full_name", "first_names", "paternal_surname", "maternal_surname", "birth_date", "sex",
-            "state_of_origin", "nss", "phone", "email", "preferred_language", "occupations",
+            "state_of_origin", "nss", "phone", "email", "preferred_language", "occupations", "languages",
             "years_of_experience", "dependents", "beneficiary_name", "beneficiary_relation", "beneficiary_contact",
             "status", "status_reason", "is_active", "version", "created_at", "updated_at",
         ]
@@ -38,6 +48,12 @@ class WorkerSerializer(serializers.ModelSerializer):
             "years_of_experience": {"max_value": 80},
             "dependents": {"max_value": 30},
         }
+
+    def validate_languages(self, languages):
+        codes = [language["language"] for language in languages]
+        if len(codes) != len(set(codes)):
+            raise serializers.ValidationError(_("Each language once, please."))
+        return languages
 
     def validate(self, attrs):
         if self.instance is not None:

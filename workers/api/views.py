@@ -34,7 +34,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.U
         workers = Worker.objects.visible_to(self.request.user)
         if self.action == "list":
             return workers.order_by("-id")
-        return workers.prefetch_related("occupations")
+        return workers.prefetch_related("occupations", "languages")
 
     def get_serializer_class(self):
         return serializers.WorkerSummarySerializer if self.action == "list" else serializers.WorkerSerializer
@@ -49,8 +49,10 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.U
         version = data.pop("version")
         data.pop("curp", None)
         occupations = data.pop("occupations", None)
+        languages = data.pop("languages", None)
         serializer.instance = services.worker_update(
             worker=serializer.instance, by=self.request.user, version=version, occupations=occupations,
+            languages=languages,
             **{name: value for name, value in data.items() if name in EDITABLE},
         )
 
