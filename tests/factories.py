@@ -134,3 +134,19 @@ class DocumentFactory(factory.django.DjangoModelFactory):
 
 
 assert set(string.ascii_uppercase) >= set(CONSONANTS)
+
+
+# --- certification -----------------------------------------------------------------------------
+from certification.models import Scheme  # noqa: E402
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scheme
+        django_get_or_create = ("code",)
+
+    code = "dairy-milk-quality"
+    name_es = "Calidad de la leche en establos lecheros"
+    name_en = "Dairy milk-quality training"
+    validity_months = 24
+    issuer = "Secretaría de Agricultura y Desarrollo Rural"

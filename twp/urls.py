@@ -24,8 +24,10 @@ urlpatterns = [
     # The composition root: each app's API and pages, then the shared router they registered into.
     path("api/v1/", include("twp.api.urls")),
     path("api/v1/", include("workers.api.urls")),
+    path("api/v1/", include("certification.api.urls")),
     path("api/v1/", include(router.urls)),
     path("workers/", include("workers.urls")),
+    path("", include("certification.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

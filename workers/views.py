@@ -18,6 +18,7 @@ from workers.eligibility import check_eligibility
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
 from workers.models import Document, Worker
+from workers.panels import worker_panels
 from workers.validators import CURP_PATTERN, normalize_curp
 
 PAGE_SIZE = 50
@@ -117,6 +118,7 @@ class WorkerDetailView(ProgramStaffRequiredMixin, View):
             "history": history,
             "eligibility_form": eligibility_form,
             "eligibility": eligibility,
+            "panels": worker_panels(request, worker),
         })
 
 

@@ -44,6 +44,15 @@ DEMO_EMPLOYERS = [
     ("Vergers du Québec Inc.", "CA", "approved", "employer.quebec"),
 ]
 
+# Certification schemes from the policy paper: dairy, construction safety, English.
+DEMO_SCHEMES = [
+    ("dairy-milk-quality", "Calidad de la leche en establos lecheros", "Dairy milk-quality training", 24,
+     "Secretaría de Agricultura y Desarrollo Rural"),
+    ("construction-safety", "Seguridad en el trabajo de la construcción", "Workplace safety for construction", 12,
+     "Secretaría del Trabajo y Previsión Social"),
+    ("english-a2", "Inglés, nivel A2", "English, level A2", 36, "Secretaría de Educación Pública"),
+]
+
 # The logins `make run` prints and README.md lists, one per role.
 DEMO_LOGINS = [
     ("administrator", "admin", "TWP-demo-admin-2026"),
@@ -91,6 +100,13 @@ def load_demo() -> None:
         )
         user = _user(username, role=Role.EMPLOYER, language="en")
         EmployerMembership.objects.update_or_create(user=user, defaults={"employer": employer})
+    # The demo composes every app's data, like the project's urls.py composes their pages.
+    from certification.models import Scheme
+
+    for code, name_es, name_en, months, issuer in DEMO_SCHEMES:
+        Scheme.objects.update_or_create(
+            code=code, defaults={"name_es": name_es, "name_en": name_en, "validity_months": months, "issuer": issuer}
+        )
 
 
 class Command(BaseCommand):
