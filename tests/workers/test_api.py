@@ -198,3 +198,27 @@ def test_worker_changes_are_in_the_audit_trail_with_the_acting_user(client, staf
     event = Events.objects.references(worker_tlaxcala).filter(pgh_label="update").get()
     assert event.pgh_context["user"] == staff_tlaxcala.pk
     assert event.pgh_diff["phone"] == ["", "+52 1"]
+
+
+def test_documents_list_costs_the_same_queries_at_any_page_size(api_as, staff_tlaxcala, worker_tlaxcala):
+    from tests.factories import DocumentFactory
+
+    DocumentFactory.create_batch(12, worker=worker_tlaxcala)
+    # The worker (scope check), then the page of documents with their verifiers.
+    assert assert_constant_queries(api_as(staff_tlaxcala),
+                                   f"/api/v1/workers/{worker_tlaxcala.public_id}/documents/") == 2
+
+
+@pytest.mark.parametrize(
+    "cell",
+    matrix(
+        ("POST", READ + "documents/", {"anonymous": 401, "employer_a": 403, "staff_edomex": 404},
+         {"kind": "background_check", "issued_on": "2026-01-01"}),
+        ("POST", READ + "documents/", {"staff_tlaxcala": 201}, {"kind": "background_check", "issued_on": "2026-01-01"}),
+    ),
+)
+def test_document_creation_matrix(cell, personas, staff_edomex, worker_tlaxcala):
+    from workers.models import Document
+
+    check_cell(cell, personas={**personas, "staff_edomex": staff_edomex}, objects={"worker": worker_tlaxcala.public_id},
+               state=lambda: list(Document.objects.values()))
