@@ -1,11 +1,13 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from employers.api.views import EmployerViewSet
 from twp.api import views
 
 router = DefaultRouter()
 router.register("programs", views.ProgramViewSet, basename="program")
 router.register("offices", views.OfficeViewSet, basename="office")
+router.register("employers", EmployerViewSet, basename="employer")
 
 urlpatterns = [
     path("auth/token/", views.TokenCreateView.as_view(), name="api-token"),
