@@ -225,7 +225,8 @@ SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_MAX_HOURS", default=12) * 3600
 # proxies, the N-th address from the right is the client (twp.security.client_ip_address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# Lockout (django-axes): the eleventh wrong password in a row for one username is refused,
+# Lockout (django-axes): the tenth wrong password in a row locks the username (the eleventh and
+# every later attempt, right password included, get 429 until AXES_COOLOFF_MINUTES pass),
 # whatever address it comes from, so changing X-Forwarded-For neither escapes nor spreads it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_LOCK_OUT_AT_FAILURE = True
