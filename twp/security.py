@@ -14,10 +14,8 @@ from django.utils.translation import gettext as _
 # (Mexico's format) or the labelled "passport ..." forms other countries use.
 CURP_PATTERN = re.compile(r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d", re.IGNORECASE)
 NSS_PATTERN = re.compile(r"(?<!\d)\d{11}(?!\d)")
-PASSPORT_PATTERN = re.compile(
-    r"(?<![A-Z0-9])[A-Z]\d{8}(?![A-Z0-9])|(?i:(?:passport|pasaporte)\W{0,3})[A-Z0-9]{6,12}",
-    re.IGNORECASE,
-)
+PASSPORT_PATTERN = re.compile(r"(?<![A-Z0-9])[A-Z]\d{8}(?![A-Z0-9])", re.IGNORECASE)
+LABELLED_PASSPORT_PATTERN = re.compile(r"((?:passport|pasaporte)\W{1,3})(?=[A-Z0-9]*\d)[A-Z0-9]{6,12}", re.IGNORECASE)
 MASK = "[redacted]"
 
 
@@ -25,7 +23,8 @@ def mask_personal_data(text: str) -> str:
     """Replace every CURP-, NSS- or passport-like value in ``text`` by a fixed marker."""
     text = CURP_PATTERN.sub(MASK, text)
     text = NSS_PATTERN.sub(MASK, text)
-    return PASSPORT_PATTERN.sub(MASK, text)
+    text = PASSPORT_PATTERN.sub(MASK, text)
+    return LABELLED_PASSPORT_PATTERN.sub(lambda match: match.group(1) + MASK, text)
 
 
 class PersonalDataFilter(logging.Filter):
