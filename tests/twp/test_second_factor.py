@@ -60,7 +60,9 @@ def test_a_wrong_code_keeps_the_staff_out(client, staff_ontario, password):
     wrong = "000000" if totp_code() != "000000" else "111111"
     response = client.post("/accounts/second-factor/", {"otp": wrong, "next": "/staff/"})
     assert response.status_code == 200
-    assert response.context["form"].errors == {"otp": ["El código es incorrecto o ya venció. Escriba el código actual."]}
+    assert response.context["form"].errors == {
+        "otp": ["El código es incorrecto o ya venció. Escriba el código actual."]
+    }
     assert client.get("/staff/").status_code == 302
 
 
