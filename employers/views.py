@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import AccessMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from knox.models import AuthToken
@@ -85,7 +86,7 @@ class ServiceAccountDetailView(AdministratorRequiredMixin, View):
         return self.render(account, form, status=400 if form.errors else 200)
 
     def render(self, account, form, status=200, **extra):
-        tokens = AuthToken.objects.filter(user=account).order_by("-created")
+        tokens = AuthToken.objects.filter(user=account, expiry__gt=timezone.now()).order_by("-created")
         return render(
             self.request,
             self.template_name,

@@ -17,6 +17,12 @@ import pytest
 # Before settings load: this run's tasks go to a queue of its own, so a `make run` worker on
 # the same Redis never takes them, and the test worker process (which inherits this) does.
 os.environ.setdefault("CELERY_QUEUE", f"twp-test-{os.getpid()}")
+# Cache entries (DRF's throttle counters among them) of this run stay apart from any other run's
+# and from `make run`; every test client comes from 127.0.0.1, so the anonymous rate is raised
+# for the suite and the throttling tests lower it where they prove it.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"twp-test-{os.getpid()}")
+os.environ.setdefault("API_THROTTLE_ANON", "100000/minute")
+os.environ.setdefault("API_THROTTLE_USER", "100000/minute")
 
 SUITE_MARKERS = ("e2e", "fuzz", "celery")
 _suite_seconds: dict[str, float] = defaultdict(float)
