@@ -215,3 +215,33 @@ def test_only_administrators_open_the_service_account_pages(sign_in, personas, p
     assert client.get("/admin-tools/service-accounts/").status_code == 403
     assert client.post(f"/admin-tools/service-accounts/{payroll_a.pk}/", {"days": 30}).status_code == 403
     assert not AuthToken.objects.filter(user=payroll_a).exists()
+
+
+def test_administrator_deactivates_a_service_account_and_its_tokens_end(sign_in, administrator, payroll_a):
+    client_of_payroll = token_client(payroll_a, administrator)
+    response = sign_in(administrator).post(f"/admin-tools/service-accounts/{payroll_a.pk}/", {"deactivate": "1"})
+    assert response.status_code == 302
+    payroll_a.refresh_from_db()
+    assert payroll_a.is_active is False
+    assert AuthToken.objects.filter(user=payroll_a).count() == 0
+    assert client_of_payroll.get("/api/v1/employers/").status_code == 401
+
+
+def test_the_admin_action_deactivates_and_ends_tokens(sign_in, administrator, employer_a_user):
+    AuthToken.objects.create(employer_a_user)
+    response = sign_in(administrator).post(
+        "/admin/twp/user/", {"action": "deactivate_users", "_selected_action": [employer_a_user.pk]}
+    )
+    assert response.status_code == 302
+    employer_a_user.refresh_from_db()
+    assert employer_a_user.is_active is False
+    assert AuthToken.objects.filter(user=employer_a_user).count() == 0
+
+
+def test_employers_list_queries_do_not_grow_with_page_size(api_as, administrator):
+    from tests.factories import EmployerFactory
+    from tests.helpers import assert_constant_queries
+
+    EmployerFactory.create_batch(12)
+    # The page of employers (cursor pagination: no COUNT).
+    assert assert_constant_queries(api_as(administrator), "/api/v1/employers/") == 1
