@@ -71,3 +71,11 @@ def test_a_curp_in_an_api_url_is_neither_echoed_nor_logged(api_as, staff_ontario
     assert response.status_code == 404
     assert CURP not in response.content.decode()
     assert CURP not in caplog.text
+
+
+def test_an_api_error_does_not_quote_a_curp_back(api_as, administrator):
+    response = api_as(administrator).post(
+        "/api/v1/offices/", {"name": "Consulado", "kind": CURP, "destination_regions": ["CA-ON"]}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"kind": ['"[redacted]" no es una elección válida.']}
