@@ -4,11 +4,15 @@ work under the Content-Security-Policy."""
 import re
 
 import pytest
+from axes.models import AccessAttempt
+from django.core import mail
 from playwright.sync_api import expect
 
 from tests.e2e.browser import audit
 from tests.e2e.test_sign_in import sign_in
+from tests.factories import PASSWORD
 from twp.models import User
+from twp.services import email_verification_token
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +46,7 @@ def test_administrator_creates_a_service_account_issues_a_token_and_revokes_it(p
     assert account.auth_token_set.count() == 0
 
 
-def test_password_reset_request_is_accepted(page, employer_a_user):
+def test_password_reset_by_email_sets_a_new_password(page, employer_a_user):
     page.goto("/accounts/login/")
     audit(page)
     page.get_by_role("link", name="¿Olvidó su contraseña?").click()
@@ -51,6 +55,42 @@ def test_password_reset_request_is_accepted(page, employer_a_user):
     page.get_by_label("Correo electrónico").fill(employer_a_user.email)
     page.get_by_role("button", name="Enviar el enlace").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Revise su correo electrónico")
+    audit(page)
+
+    link = re.search(r"https?://[^/\s]+(/accounts/password-reset/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Elija una contraseña nueva")
+    audit(page)
+    page.get_by_label(re.compile(r"^Contraseña nueva:?$")).fill("A-new-long-password-77")
+    page.get_by_label("Contraseña nueva (confirmación)").fill("A-new-long-password-77")
+    page.get_by_role("button", name="Guardar la contraseña nueva").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contraseña cambiada")
+    audit(page)
+    employer_a_user.refresh_from_db()
+    assert employer_a_user.check_password("A-new-long-password-77")
+
+
+def test_the_email_verification_link_confirms_the_address(page, employer_a_user):
+    page.goto(f"/accounts/verify-email/{email_verification_token(user=employer_a_user)}/")
+    expect(page.get_by_role("status")).to_have_text("Gracias: su dirección de correo electrónico quedó confirmada.")
+    audit(page)
+    page.goto("/accounts/verify-email/not-a-valid-token/")
+    expect(page.get_by_role("alert")).to_have_text("Este enlace de verificación no es válido. Solicite uno nuevo.")
+    audit(page)
+
+
+def test_a_locked_account_sees_the_lockout_page(page, employer_a_user):
+    # Ten failures already recorded for the username (the lockout tests prove how they add up).
+    AccessAttempt.objects.create(
+        username=employer_a_user.username, ip_address="192.0.2.1", user_agent="test", failures_since_start=10,
+        get_data="", post_data="", http_accept="", path_info="/accounts/login/",
+    )
+    page.goto("/accounts/login/")
+    audit(page)
+    page.get_by_label("Nombre de usuario").fill(employer_a_user.username)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cuenta bloqueada")
     audit(page)
 
 
