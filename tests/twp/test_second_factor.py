@@ -141,3 +141,58 @@ def test_a_token_counts_as_verified(api_client, administrator, password, program
 def test_an_employer_without_a_device_gets_a_token_with_the_password(api_client, employer_a_user, password):
     response = api_client.post("/api/v1/auth/token/", {"username": employer_a_user.username, "password": password})
     assert response.status_code == 200
+
+
+# --- Every page and endpoint, present and future ---------------------------------------------
+
+# Pages a session waiting for its second factor may open: signing in and out, the language, the
+# public pages (password reset, e-mail verification) and the public API description.
+OPEN_BEFORE_SECOND_FACTOR = {
+    "login", "logout", "otp-verify", "set_language", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete", "email-verify", "api-token", "api-schema", "api-docs",
+    "admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
+}
+SAMPLE_ARGUMENTS = {"format": "json", "content_type_id": "1", "url": "x"}
+
+
+def every_named_url():
+    """(name, path) of every route in the URL configuration, with sample values for arguments."""
+    from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            elif pattern.name:
+                yield f"{namespace}{pattern.name}", pattern
+
+    seen = set()
+    for name, pattern in walk(get_resolver().url_patterns):
+        keys = list(getattr(pattern.pattern, "converters", {})) or list(pattern.pattern.regex.groupindex)
+        for sample in ("1", "00000000-0000-0000-0000-000000000001"):
+            kwargs = {key: SAMPLE_ARGUMENTS.get(key, sample) for key in keys}
+            try:
+                path = reverse(name, kwargs=kwargs)
+            except NoReverseMatch:
+                continue
+            if path not in seen:
+                seen.add(path)
+                yield name, path
+            break
+
+
+def test_no_page_or_endpoint_opens_before_the_second_factor(client, administrator, password):
+    password_only(client, administrator, password)
+    checked = 0
+    for name, path in every_named_url():
+        if name in OPEN_BEFORE_SECOND_FACTOR:
+            continue
+        response = client.get(path)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (name, path, response.status_code)
+        else:
+            assert response.status_code == 302, (name, path, response.status_code)
+            assert response["Location"].startswith("/accounts/second-factor/"), (name, path)
+        checked += 1
+    assert checked >= 60, checked  # the admin's pages, ours and every endpoint
