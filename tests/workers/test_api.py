@@ -188,10 +188,10 @@ def test_list_queries_do_not_grow_with_page_size_and_never_count_the_table(api_a
     assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
 
 
-def test_worker_changes_are_in_the_audit_trail_with_the_acting_user(client, staff_tlaxcala, worker_tlaxcala):
+def test_worker_changes_are_in_the_audit_trail_with_the_acting_user(sign_in, staff_tlaxcala, worker_tlaxcala):
     from pghistory.models import Events
 
-    client.force_login(staff_tlaxcala)
+    client = sign_in(staff_tlaxcala)
     response = client.patch(f"/api/v1/workers/{worker_tlaxcala.public_id}/", {"phone": "+52 1", "version": 1},
                             content_type="application/json")
     assert response.status_code == 200
