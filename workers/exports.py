@@ -16,7 +16,7 @@ def worker_export_rows(workers) -> Iterator[tuple]:
     """Rows of the given (already scoped and filtered) workers, newest first, by keyset chunks."""
     queryset = (workers.order_by("-id")
                 .annotate(occupation_codes=StringAgg("occupations__code", delimiter=OCCUPATION_SEPARATOR,
-                                                     ordering="occupations__code", default=""))
+                                                     order_by="occupations__code", default=""))
                 .values_list("id", *_DATABASE_COLUMNS))
     last_id = None
     while True:
