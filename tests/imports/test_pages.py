@@ -1,0 +1,64 @@
+"""Staff pages of imports: upload, the job page with progress and report, the polled fragment."""
+
+import pytest
+from django.urls import reverse
+
+from tests.imports.files import csv_upload, worker_row
+from twp.imports.services import import_job_start
+from twp.models import ImportJob
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_upload_a_file_and_land_on_its_report(client, staff_tlaxcala):
+    client.force_login(staff_tlaxcala)
+    assert client.get(reverse("import-upload")).status_code == 200
+
+    response = client.post(reverse("import-upload"), {
+        "kind": "workers", "encoding": "utf-8", "file": csv_upload([worker_row(1), worker_row(2, sex="X")]),
+    })
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import-detail", args=[job.public_id])
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<progress id="import-progress-bar" value="2" max="2">' in html
+    assert "hx-trigger" not in html  # finished: nothing to poll
+    assert worker_row(1)["curp"] in html
+    assert reverse("import-report", args=[job.public_id]) in html
+
+
+def test_a_refused_upload_shows_the_reason_and_creates_no_job(client, staff_tlaxcala):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(staff_tlaxcala)
+    response = client.post(reverse("import-upload"), {
+        "kind": "workers", "encoding": "utf-8", "file": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n\x00")})
+    assert response.status_code == 400
+    assert "Solo se pueden importar archivos CSV o XLSX." in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_running_job_is_polled_every_second_and_reloads_when_done(client, staff_tlaxcala):
+    job = import_job_start(by=staff_tlaxcala, kind="workers", file=csv_upload([worker_row(1)]))
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed=0)
+    client.force_login(staff_tlaxcala)
+    url = reverse("import-progress", args=[job.public_id])
+
+    running = client.get(url, HTTP_HX_REQUEST="true")
+    assert f'hx-get="{url}" hx-trigger="every 1s"' in running.content.decode()
+    assert "HX-Refresh" not in running
+
+    ImportJob.objects.filter(pk=job.pk).update(status="done", processed=1)
+    assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def test_a_job_of_someone_else_is_not_found(client, staff_tlaxcala, staff_edomex, employer_a_user):
+    job = import_job_start(by=staff_tlaxcala, kind="workers", file=csv_upload([worker_row(1)]))
+    client.force_login(staff_edomex)
+    for name in ("import-detail", "import-progress", "import-report"):
+        assert client.get(reverse(name, args=[job.public_id])).status_code == 404
+    client.force_login(employer_a_user)
+    assert client.get(reverse("import-upload")).status_code == 403
