@@ -18,6 +18,11 @@ pytestmark = pytest.mark.django_db
 SCOPE = "This row is outside your office's scope: it was not imported."
 
 
+def in_english(error) -> dict:
+    with translation.override("en"):
+        return error.message_dict
+
+
 def run(user, upload, **kwargs):
     with translation.override("en"):
         return import_job_start(by=user, kind=kwargs.pop("kind", "workers"), file=upload, **kwargs)
@@ -154,7 +159,7 @@ def test_a_latin1_file_declared_as_utf8_is_refused_with_a_hint(staff_tlaxcala):
 
     with pytest.raises(ValidationError) as refusal:
         run(staff_tlaxcala, csv_upload([worker_row(1, first_names="José")], encoding="latin-1"))
-    assert refusal.value.message_dict == {"file": [
+    assert in_english(refusal.value) == {"file": [
         "The file is not valid UTF-8. If it was saved as Latin-1 (ISO-8859-1), choose that encoding."]}
     assert ImportJob.objects.count() == 0
 
@@ -186,7 +191,7 @@ def test_a_file_that_is_not_a_workers_spreadsheet_is_refused(staff_tlaxcala, con
 
     with pytest.raises(ValidationError) as refusal:
         run(staff_tlaxcala, SimpleUploadedFile("workers.csv", content))
-    assert refusal.value.message_dict == {"file": [message]}
+    assert in_english(refusal.value) == {"file": [message]}
 
 
 def test_files_over_the_row_limit_are_refused(staff_tlaxcala, monkeypatch):
@@ -195,7 +200,7 @@ def test_files_over_the_row_limit_are_refused(staff_tlaxcala, monkeypatch):
     monkeypatch.setattr("twp.imports.files.MAX_ROWS", 3)
     with pytest.raises(ValidationError) as refusal:
         run(staff_tlaxcala, csv_upload([worker_row(serial) for serial in range(4)]))
-    assert refusal.value.message_dict == {"file": ["The file has more than 3 rows: split it."]}
+    assert in_english(refusal.value) == {"file": ["The file has more than 3 rows: split it."]}
 
 
 def test_a_curp_twice_in_a_file_is_rejected_both_times(staff_tlaxcala):
