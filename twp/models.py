@@ -383,7 +383,7 @@ class ImportJobQuerySet(models.QuerySet):
 
 def import_upload_path(job, filename):
     # Never the original name: it may carry personal data (the name is kept in ``file_name``).
-    return f"imports/{job.public_id}"
+    return f"uploads/imports/{job.public_id}"
 
 
 class ImportJob(PublicIdModel, TimestampedModel):
