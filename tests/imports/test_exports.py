@@ -87,3 +87,20 @@ def test_the_import_report_csv_neutralises_what_the_file_brought(client, staff_t
 def test_employers_cannot_export_workers(client, employer_a_user):
     client.force_login(employer_a_user)
     assert client.get(reverse("worker-export")).status_code == 403
+
+
+def test_the_worker_list_links_to_its_export_with_the_same_filters(client, staff_tlaxcala):
+    client.force_login(staff_tlaxcala)
+    html = client.get(reverse("worker-list"), {"status": "eligible"}).content.decode()
+    assert f'href="{reverse("worker-export")}?status=eligible"' in html
+
+
+def test_the_export_costs_one_query_per_chunk(client, staff_tlaxcala, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr("workers.exports.EXPORT_CHUNK_SIZE", 2)
+    for _ in range(5):
+        WorkerFactory(state_of_origin="TLA")
+    client.force_login(staff_tlaxcala)
+    response = client.get(reverse("worker-export"))
+    # Three chunks of at most two rows (workers with their occupations aggregated), nothing per row.
+    with django_assert_num_queries(3):
+        assert len(rows_of(response)) == 6

@@ -239,3 +239,16 @@ def test_the_queries_of_an_import_grow_with_batches_not_rows(staff_tlaxcala, mon
 
 
 PER_BATCH_QUERIES = 14
+
+
+def test_a_batch_that_conflicts_with_a_record_saved_meanwhile_fails_the_job_cleanly(staff_tlaxcala, monkeypatch):
+    from django.db import IntegrityError
+
+    def conflict(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(Worker.objects, "bulk_create", conflict)
+    job = run(staff_tlaxcala, csv_upload([worker_row(1)]))
+    assert (job.status, job.processed, Worker.objects.count()) == ("failed", 0, 0)
+    assert job.error == ("A worker saved meanwhile conflicts with a row of this file; the batches already reported "
+                         "were saved. Import the file again to finish.")

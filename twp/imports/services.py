@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -105,6 +105,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
         except ValidationError as error:
             ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, finished_at=timezone.now(),
                                                        error="; ".join(error.messages)[:500])
+        except IntegrityError:
+            # A record saved meanwhile by someone else took a CURP or NSS of this batch: the batch was
+            # rolled back whole. Importing the file again picks those rows up as updates.
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+                error=str(_("A worker saved meanwhile conflicts with a row of this file; the batches already "
+                            "reported were saved. Import the file again to finish.")),
+            )
         except Exception:
             # The job must not stay "running" for ever; the error itself goes to the log.
             logger.exception("Import job %s failed", job.public_id)
