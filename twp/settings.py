@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MexicanStateEnum": "twp.regions.MEXICAN_STATES",
         "DestinationRegionEnum": "twp.regions.DESTINATION_REGIONS",
+        "ImportJobStatusEnum": "twp.models.ImportJob.Status",
+        "WorkerStatusEnum": "workers.models.WorkerStatus",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
