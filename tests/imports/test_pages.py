@@ -62,3 +62,31 @@ def test_a_job_of_someone_else_is_not_found(client, staff_tlaxcala, staff_edomex
         assert client.get(reverse(name, args=[job.public_id])).status_code == 404
     client.force_login(employer_a_user)
     assert client.get(reverse("import-upload")).status_code == 403
+
+
+def test_staff_import_an_attendance_list_for_a_session_of_their_office(client, staff_tlaxcala, office_tlaxcala,
+                                                                     office_edomex, worker_tlaxcala):
+    import datetime
+
+    from certification.models import Attendance, TrainingSession
+    from tests.factories import SchemeFactory
+
+    def session_of(office):
+        return TrainingSession.objects.create(scheme=SchemeFactory(), office=office, place="Apizaco",
+                                              starts_on=datetime.date(2026, 3, 2), ends_on=datetime.date(2026, 3, 6),
+                                              trainer="Ing. Rosa Díaz")
+
+    ours, theirs = session_of(office_tlaxcala), session_of(office_edomex)
+    client.force_login(staff_tlaxcala)
+    page = client.get(reverse("import-upload")).content.decode()
+    assert f'value="{ours.public_id}"' in page
+    assert f'value="{theirs.public_id}"' not in page
+
+    upload = csv_upload([{"curp": worker_tlaxcala.curp, "completed": "sí", "score": "90"}],
+                        columns=("curp", "completed", "score"))
+    response = client.post(reverse("import-upload"), {"kind": "attendance", "encoding": "utf-8",
+                                                      "session": str(ours.public_id), "file": upload})
+
+    assert response.status_code == 302
+    assert list(Attendance.objects.values_list("session", "worker", "completed")) == [
+        (ours.pk, worker_tlaxcala.pk, True)]
