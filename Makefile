@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import
 
 install: $(STAMP) .env
 
@@ -57,3 +57,7 @@ test: install messages lint test-tools
 clean:
 	-$(PY) -c "from twp import embedded; embedded.reset()"
 	rm -rf $(VENV) node_modules test-artifacts
+
+# A 50,000-row worker import through a real Celery worker; prints the time (not a timed test).
+bench-import: install messages
+	IMPORT_ROWS=50000 $(PY) -m pytest tests/imports/test_celery_import.py -k large -s -q

@@ -9,4 +9,5 @@ class CertificationConfig(AppConfig):
     def ready(self):
         # The certificate rule joins the workers app's eligibility registry, and the certificates
         # panel its worker page.
-        from certification import eligibility, panels  # noqa: F401
+        # Attendance lists join twp's import registry.
+        from certification import eligibility, importers, panels  # noqa: F401

@@ -408,3 +408,99 @@ class Notification(TimestampedModel):
 
     def __str__(self):
         return f"{self.kind} → {self.address} ({self.status})"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An import job is seen by whoever started it; administrators see every job."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_administrator:
+            return self
+        if user.is_program_staff:
+            return self.filter(created_by=user)
+        return self.none()
+
+
+def import_upload_path(job, filename):
+    # Never the original name: it may carry personal data (the name is kept in ``file_name``).
+    return f"uploads/imports/{job.public_id}"
+
+
+class ImportJob(PublicIdModel, TimestampedModel):
+    """A spreadsheet uploaded to create or update rows in bulk (workers, attendance lists...).
+
+    The kinds are registered by the apps that own the rows (``twp.importing.register``); the job
+    itself only knows the file, its progress and the per-row report (kept in ``ImportJobBatch``
+    rows, one per batch, so a batch's writes and its report commit together)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Encoding(models.TextChoices):
+        UTF8 = "utf-8", _("UTF-8")
+        LATIN1 = "latin-1", _("Latin-1 (ISO-8859-1)")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    file = models.FileField(_("file"), upload_to=import_upload_path)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_format = models.CharField(_("format"), max_length=10)  # csv or xlsx, from the content
+    encoding = models.CharField(_("encoding"), max_length=10, choices=Encoding.choices, default=Encoding.UTF8)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="es")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              editable=False)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["created_by", "-id"], name="importjob_creator_idx")]
+        constraints = [
+            models.CheckConstraint(name="importjob_status_valid",
+                                   condition=Q(status__in=["pending", "running", "done", "failed"])),
+            models.CheckConstraint(name="importjob_processed_within_total",
+                                   condition=Q(processed__lte=models.F("total"))),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.public_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else (100 if self.is_finished else 0)
+
+
+class ImportJobBatch(models.Model):
+    """The report of one batch of an import job: written with the batch's rows, once (the unique
+    key makes a second run of the same batch a no-op)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    report = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="importjobbatch_once")]
+
+    def __str__(self):
+        return f"{self.job_id}#{self.number}"

@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certification.models.CertificateStatus",
         "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
         "EmployerStatusEnum": "employers.models.Employer.Status",
+        "ImportJobStatusEnum": "twp.models.ImportJob.Status",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

@@ -49,3 +49,11 @@ def dispatch_notifications_task() -> int:
                     notification.sent_at = now
                     sent += 1
             Notification.objects.bulk_update(batch, ["attempts", "last_error", "status", "sent_at"])
+
+
+@shared_task
+def run_import_task(job_id: int) -> str:
+    """Run (or resume) an import job; a job already done is not run again."""
+    from twp.imports.services import import_job_run
+
+    return import_job_run(job_id=job_id).status

@@ -40,8 +40,10 @@ urlpatterns = [
     path("api/v1/", include("twp.api.urls")),
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("certification.api.urls")),
+    path("api/v1/", include("twp.imports.api_urls")),
     path("api/v1/", include(router.urls)),
     path("workers/", include("workers.urls")),
+    path("imports/", include("twp.imports.urls")),
     path("", include("certification.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

@@ -5,6 +5,7 @@ from workers import views
 urlpatterns = [
     path("", views.WorkerListView.as_view(), name="worker-list"),
     path("new/", views.WorkerCreateView.as_view(), name="worker-create"),
+    path("export.csv", views.WorkerExportView.as_view(), name="worker-export"),
     path("<uuid:public_id>/", views.WorkerDetailView.as_view(), name="worker-detail"),
     path("<uuid:public_id>/edit/", views.WorkerUpdateView.as_view(), name="worker-update"),
     path("<uuid:public_id>/status/", views.worker_change_status, name="worker-change-status"),

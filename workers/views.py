@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from pghistory.models import Events
 
 from twp.exceptions import DomainError, StaleVersion
+from twp.exports import csv_response
 from twp.permissions import ProgramStaffRequiredMixin
 from workers import services
 from workers.eligibility import check_eligibility
+from workers.exports import EXPORT_COLUMNS, worker_export_rows
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
 from workers.models import Document, Worker
@@ -88,6 +90,15 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
             return redirect("worker-list")
         return HttpResponseRedirect(f"{reverse('worker-list')}?{urlencode({'search': term})}" if term else
                                     reverse("worker-list"))
+
+
+class WorkerExportView(ProgramStaffRequiredMixin, View):
+    """The filtered list as a streamed CSV, with the same filters and scope as the list page."""
+
+    def get(self, request):
+        filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
+        workers = filterset.qs if filterset.is_valid() else Worker.objects.none()
+        return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
 
 
 def _visible_worker(request, public_id) -> Worker:

@@ -1,0 +1,6 @@
+from twp.api.router import router
+from twp.imports import api
+
+router.register("imports", api.ImportJobViewSet, basename="import-job")
+
+urlpatterns = []
