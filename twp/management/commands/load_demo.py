@@ -5,9 +5,11 @@ twice leaves the same data (and the same passwords)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from employers.models import Employer, EmployerMembership
 from twp.models import Office, Program, Role, User
+from workers.generator import DEMO_STATE_WEIGHTS, generate_workers, generated_workers
 
 DEMO_PROGRAM = {
     "code": "sawp-canada",
@@ -50,6 +52,11 @@ DEMO_LOGINS = [
     ("office staff", "staff.ontario", "TWP-demo-staff-2026"),
     ("employer", "employer.demo", "TWP-demo-employer-2026"),
 ]
+# Demo workers come from the generator with a fixed seed, mostly from the states of the two demo
+# state offices (Tlaxcala, Estado de México) so their staff see them.
+DEMO_WORKER_SEED = 2026
+DEMO_WORKER_COUNT = 200
+
 PASSWORDS = {
     Role.ADMINISTRATOR: "TWP-demo-admin-2026",
     Role.STAFF: "TWP-demo-staff-2026",
@@ -91,6 +98,16 @@ def load_demo() -> None:
         )
         user = _user(username, role=Role.EMPLOYER, language="en")
         EmployerMembership.objects.update_or_create(user=user, defaults={"employer": employer})
+    _demo_workers(verifier=User.objects.get(username="admin"))
+
+
+def _demo_workers(*, verifier: User) -> None:
+    # One chunk, one transaction: the seed's workers are either all there or none, so "any there"
+    # means the demo workers were loaded before.
+    if generated_workers(DEMO_WORKER_SEED).exists():
+        return
+    generate_workers(count=DEMO_WORKER_COUNT, seed=DEMO_WORKER_SEED, as_of=timezone.localdate(), verifier=verifier,
+                     state_weights=DEMO_STATE_WEIGHTS)
 
 
 class Command(BaseCommand):
