@@ -1,0 +1,357 @@
+"""Benchmark of the worker lists at 1,000,000 workers (PERFORMANCE.md G3, G4, G4b, G5, G6).
+
+Run with ``make bench-workers``. Bounded: a fixed number of requests and seconds, only 127.0.0.1.
+
+1. Generates 1,000,000 workers into the embedded database unless this seed's are already there.
+2. Serves the app with gunicorn (2 workers, DEBUG off, a throwaway SECRET_KEY) on a free port.
+3. For every row of ENDPOINTS: one-client p50/p95 over REQUESTS_PER_CLIENT requests, requests/s at 16
+   connections with ``wrk -t2 -c16 -d10s``, and the SQL time of the page's main query by EXPLAIN
+   ANALYZE (the query is captured by running the view once in-process).
+4. EXPLAINs the queries the list's indexes are meant for (G6) and prints their plans.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# What is measured. Rows whose URL answers 404 (not written yet in this branch) are skipped.
+# (label, auth, path, kind): auth "token" (knox) or "session"; kind names the G3 pair
+# ("first" = page 1, "deep" = the same list at ~95 % depth) and which rows count for G4.
+ENDPOINTS = [
+    ("API list", "token", "/api/v1/workers/", "first"),
+    ("API ?state_of_origin=TLA", "token", "/api/v1/workers/?state_of_origin=TLA", "filter"),
+    ("API ?status=eligible", "token", "/api/v1/workers/?status=eligible", "filter"),
+    ("API ?search=García López", "token", "/api/v1/workers/?" + urlencode({"search": "García López"}), "search"),
+    ("API deep (95 %)", "token", "/api/v1/workers/?cursor={deep_cursor}", "deep"),
+    ("page list", "session", "/workers/", "first"),
+    ("page ?state_of_origin=TLA", "session", "/workers/?state_of_origin=TLA", "filter"),
+    ("page ?status=eligible", "session", "/workers/?status=eligible", "filter"),
+    ("page ?q=García López", "session", "/workers/?" + urlencode({"q": "García López"}), "search"),
+    ("page deep (95 %)", "session", "/workers/?cursor={deep_cursor}", "deep"),
+    # Smoke test: exists from the foundation on, so the harness itself is always exercised.
+    ("API programs (smoke)", "token", "/api/v1/programs/", "smoke"),
+]
+BENCH_USERNAME = "staff.tlaxcala"  # Demo staff of a state office: the scoped (harder) case.
+BENCH_SEED = 1
+BENCH_WORKERS = 1_000_000
+DEEP_FRACTION = 0.95
+REQUESTS_PER_CLIENT = 200
+WARMUP_REQUESTS = 10
+WRK_ARGS = ["-t2", "-c16", "-d10s", "--latency"]
+EXPLAIN_RUNS = 5
+GUNICORN_WORKERS = 2
+
+BUDGETS = {
+    "G4": "one client p95 ≤ 25 ms (aim 12)",
+    "G4b": "16 connections ≥ 120 req/s (aim 250)",
+    "G3": "deep p95 ≤ 1.5 × page 1 (aim 1.1)",
+    "G5": "request ÷ SQL 3–15 (aim ≤ 6)",
+}
+
+SECRET_KEY = "bench-" + secrets.token_hex(32)  # Throwaway: shared by this process and gunicorn only.
+os.environ.update({
+    "DEBUG": "false",
+    "SECRET_KEY": SECRET_KEY,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_SETTINGS_MODULE": "twp.settings",
+})
+sys.path.insert(0, str(BASE_DIR))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from twp import embedded  # noqa: E402
+from twp.models import User  # noqa: E402
+from workers.generator import generate_workers, generated_workers  # noqa: E402
+from workers.models import Worker  # noqa: E402
+
+# Behind the production TLS proxy every request says it came over HTTPS; without it DEBUG-off
+# settings redirect to https:// and secure cookies are never sent.
+FORWARDED = {"X-Forwarded-Proto": "https"}
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- data -------------------------------------------------------------------------------------
+def ensure_data() -> None:
+    call_command("load_demo", verbosity=0)
+    have = generated_workers(BENCH_SEED).count()
+    if have >= BENCH_WORKERS:
+        say(f"Data: {have:,} generated workers (seed {BENCH_SEED}) already there; not regenerating.")
+        return
+    if have:
+        # Either a generation is still running or one died half-way: deleting could race the former.
+        raise SystemExit(
+            f"Only {have:,} workers of seed {BENCH_SEED} exist. If no generation is running, delete them with "
+            f"`manage.py generate_data --reset` and run again."
+        )
+    say(f"Data: generating {BENCH_WORKERS:,} workers (seed {BENCH_SEED}); takes several minutes...")
+    result = generate_workers(count=BENCH_WORKERS, seed=BENCH_SEED, as_of=timezone.localdate())
+    say(f"Data: generated in {result.seconds:.0f} s (rows built {result.build_seconds:.0f} s, "
+        f"COPY {result.copy_seconds:.0f} s).")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE workers_worker, workers_document, workers_worker_occupations, workers_workerlanguage")
+
+
+def ensure_static() -> None:
+    # DEBUG off serves hashed static names from the manifest: pages fail without it.
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def credentials(user: User) -> dict[str, dict[str, str]]:
+    from knox.models import AuthToken
+
+    _instance, token = AuthToken.objects.create(user)
+    client = Client()
+    client.force_login(user)
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    try:
+        from django_otp.plugins.otp_totp.models import TOTPDevice  # Not installed yet: the security branch.
+    except ImportError:
+        pass
+    else:
+        from django.contrib.sessions.backends.db import SessionStore
+
+        device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench")
+        session = SessionStore(session_key=session_key)
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return {
+        "token": {"Authorization": f"Token {token}", **FORWARDED},
+        "session": {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}", **FORWARDED},
+    }
+
+
+def deep_cursor(user: User) -> str:
+    """DRF's cursor for the page starting at ~95 % of this user's list, ordered by -id."""
+    visible = Worker.objects.visible_to(user).order_by("-id")
+    total = visible.count()  # Once, here: this is the bench, not a request.
+    position = visible.values_list("id", flat=True)[int(total * DEEP_FRACTION)]
+    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+
+
+# --- server -----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    info = embedded.postgres()
+    return f"postgres://{info.user}@/{info.database}?host={info.socket_dir}&port={info.port}"
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or database_url(),
+        "REDIS_URL": os.environ.get("REDIS_URL") or f"unix://{embedded.redis()}",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "twp.wsgi:application", "--workers", str(GUNICORN_WORKERS),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=BASE_DIR, env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _body = get(port, "/api/v1/programs/", {})
+            if status in (200, 401, 403):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+# --- measuring --------------------------------------------------------------------------------
+def get(port: int, path: str, headers: dict, connection_: http.client.HTTPConnection | None = None):
+    conn = connection_ or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Host": "127.0.0.1", **headers})
+    response = conn.getresponse()
+    body = response.read()
+    if connection_ is None:
+        conn.close()
+    return response.status, body
+
+
+def one_client(port: int, path: str, headers: dict) -> tuple[float, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    timings = []
+    for index in range(WARMUP_REQUESTS + REQUESTS_PER_CLIENT):
+        started = time.perf_counter()
+        status, _body = get(port, path, headers, conn)
+        elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        if index >= WARMUP_REQUESTS:
+            timings.append(elapsed)
+    conn.close()
+    return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
+
+
+def with_wrk(port: int, path: str, headers: dict) -> tuple[float | None, str]:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return None, "wrk missing (apt-get install -y wrk)"
+    args = [wrk, *WRK_ARGS]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"],  # noqa: S603
+                            capture_output=True, text=True, timeout=60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(\w+)", output)
+    note = f"p99 {p99.group(1)}{p99.group(2)}" if p99 else ""
+    if non_2xx:
+        note += f" NON-2XX {non_2xx.group(1)}"
+    return (float(rate.group(1)) if rate else None), note
+
+
+def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> tuple[float | None, int, str]:
+    """Run the view once in-process, pick the query that reads the list, EXPLAIN ANALYZE it."""
+    client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
+    if auth == "session":
+        client.force_login(user)
+        extra = {}
+    else:
+        extra = {"HTTP_AUTHORIZATION": token_headers["Authorization"]}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, secure=True, **extra)
+    if response.status_code != 200:
+        return None, len(captured.captured_queries), f"in-process status {response.status_code}"
+    candidates = [query["sql"] for query in captured.captured_queries
+                  if query["sql"].lstrip().upper().startswith("SELECT") and "LIMIT" in query["sql"].upper()]
+    table = "workers_worker" if "workers" in path else "twp_program"
+    main = [sql for sql in candidates if f'FROM "{table}"' in sql] or candidates
+    if not main:
+        return None, len(captured.captured_queries), "no list query captured"
+    sql = main[0]
+    timings = []
+    with connection.cursor() as cursor:
+        for _run in range(EXPLAIN_RUNS):
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            plan = cursor.fetchone()[0][0]
+            timings.append(plan["Planning Time"] + plan["Execution Time"])
+    return statistics.median(timings), len(captured.captured_queries), ""
+
+
+# --- index check (G6) -------------------------------------------------------------------------
+def explain_indexes(user: User) -> None:
+    say("\nG6 index check on the generated rows (EXPLAIN ANALYZE):")
+    sample_curp = Worker.objects.order_by("id").values_list("curp", flat=True).first()
+    states = user.office.mexican_states if user.office_id else ["TLA"]
+    checks = [
+        ("state_of_origin = ANY(...) ORDER BY id DESC LIMIT 51", "worker_state_id_idx",
+         Worker.objects.filter(state_of_origin__in=states).order_by("-id")[:51]),
+        ("status = 'eligible' ORDER BY id DESC LIMIT 51", "worker_status_id_idx",
+         Worker.objects.filter(status="eligible").order_by("-id")[:51]),
+        ("search_name LIKE '%GARCIA LOPEZ%' ORDER BY id DESC LIMIT 51", "worker_name_trgm_idx",
+         Worker.objects.filter(search_name__contains="GARCIA LOPEZ").order_by("-id")[:51]),
+        ("search_name LIKE '%GARCIA LOPEZ%' AND state_of_origin = ANY(...) (staff scope)", "worker_name_trgm_idx",
+         Worker.objects.filter(search_name__contains="GARCIA LOPEZ", state_of_origin__in=states).order_by("-id")[:51]),
+        ("search_name LIKE '%ZEMPOALTECA XOLALPA%' (rare name)", "worker_name_trgm_idx",
+         Worker.objects.filter(search_name__contains="ZEMPOALTECA XOLALPA").order_by("-id")[:51]),
+        ("curp = ...", "workers_worker_curp_key", Worker.objects.filter(curp=sample_curp)),
+    ]
+    for label, index, queryset in checks:
+        plan = queryset.explain(analyze=True, buffers=True)
+        used = "uses" if index in plan else "DOES NOT use"
+        say(f"\n-- {label}: {used} {index}")
+        say("\n".join("   " + line for line in plan.splitlines()))
+
+
+# --- report -----------------------------------------------------------------------------------
+def main() -> None:
+    ensure_data()
+    ensure_static()
+    user = User.objects.select_related("office").get(username=BENCH_USERNAME)
+    headers = credentials(user)
+    cursor = deep_cursor(user)
+    port = free_port()
+    say(f"Serving with gunicorn ({GUNICORN_WORKERS} workers, DEBUG off) on 127.0.0.1:{port} as {BENCH_USERNAME}.")
+    server = start_gunicorn(port)
+    rows = []
+    try:
+        for label, auth, template, kind in ENDPOINTS:
+            path = template.format(deep_cursor=cursor)
+            status, _body = get(port, path, headers[auth])
+            if status == 404:
+                say(f"skip  {label:<28} {path[:60]} → 404 (not in this branch yet)")
+                continue
+            if status != 200:
+                say(f"FAIL  {label:<28} {path[:60]} → HTTP {status}")
+                continue
+            p50, p95 = one_client(port, path, headers[auth])
+            rate, wrk_note = with_wrk(port, path, headers[auth])
+            sql_ms, queries, sql_note = main_query_sql_ms(path, auth, user, headers["token"])
+            rows.append((label, kind, p50, p95, rate, sql_ms, queries, wrk_note or sql_note))
+            say(f"done  {label:<28} p50 {p50:.1f} ms")
+    finally:
+        stop(server)
+
+    say(f"\nWorker lists at {generated_workers(BENCH_SEED).count():,} generated workers, user {BENCH_USERNAME}, "
+        f"one client: {REQUESTS_PER_CLIENT} requests; 16 connections: wrk {' '.join(WRK_ARGS)}")
+    header = (f"{'endpoint':<28} {'p50 ms':>7} {'p95 ms':>7} {'G4':>4} {'req/s':>7} {'G4b':>4} "
+              f"{'SQL ms':>7} {'req÷SQL':>8} {'G5':>4} {'queries':>7}  notes")
+    say(header)
+    say("-" * len(header))
+    for label, kind, p50, p95, rate, sql_ms, queries, note in rows:
+        ratio = p50 / sql_ms if sql_ms else None
+        is_list = kind != "smoke"
+        g4 = ("ok" if p95 <= 25 else "OVER") if is_list else "-"
+        g4b = ("-" if rate is None else "ok" if rate >= 120 else "LOW") if is_list else "-"
+        g5 = ("-" if ratio is None else "ok" if 3 <= ratio <= 15 else "OUT") if is_list else "-"
+        say(f"{label:<28} {p50:>7.1f} {p95:>7.1f} {g4:>4} {rate or 0:>7.0f} {g4b:>4} "
+            f"{sql_ms or 0:>7.2f} {ratio or 0:>8.1f} {g5:>4} {queries:>7}  {note}")
+    by_kind = {}
+    for label, kind, _p50, p95, *_rest in rows:
+        by_kind.setdefault((label.split()[0], kind), p95)
+    for prefix in ("API", "page"):
+        first, deep = by_kind.get((prefix, "first")), by_kind.get((prefix, "deep"))
+        if first and deep:
+            ratio = deep / first
+            verdict = "ok" if ratio <= 1.5 else "OVER"
+            say(f"G3 {prefix}: deep p95 {deep:.1f} ms ÷ page 1 p95 {first:.1f} ms = {ratio:.2f} ({verdict})")
+    say("Budgets: " + "; ".join(f"{name} {text}" for name, text in BUDGETS.items()))
+    say("'queries' counts every statement of one in-process request, authentication included (G1).")
+    explain_indexes(user)
+
+
+if __name__ == "__main__":
+    main()
