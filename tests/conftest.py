@@ -125,3 +125,35 @@ def safeguard(request, monkeypatch):
     if breakage is not None:
         breakage(monkeypatch)
     return breakage
+
+
+@pytest.fixture
+def office_edomex(db):
+    return OfficeFactory(
+        name="Servicio Nacional de Empleo Estado de México",
+        kind=Office.Kind.STATE_OFFICE,
+        destination_regions=[],
+        mexican_states=["MEX"],
+    )
+
+
+@pytest.fixture
+def staff_edomex(office_edomex):
+    return UserFactory(username="staff.edomex", office=office_edomex)
+
+
+@pytest.fixture
+def worker_tlaxcala(db):
+    """A worker from Tlaxcala: in the scope of the Tlaxcala state office."""
+    from tests.factories import WorkerFactory
+
+    return WorkerFactory(first_names="María Guadalupe", paternal_surname="Hernández", maternal_surname="Flores",
+                         sex="M", state_of_origin="TLA")
+
+
+@pytest.fixture
+def worker_edomex(db):
+    from tests.factories import WorkerFactory
+
+    return WorkerFactory(first_names="José Luis", paternal_surname="Martínez", maternal_surname="Ruiz",
+                         state_of_origin="MEX")

@@ -73,3 +73,80 @@ class EmployerUserFactory(UserFactory):
     def employer(obj, create, extracted, **kwargs):
         if create:
             EmployerMembership.objects.create(user=obj, employer=extracted or EmployerFactory())
+
+
+# --- workers -----------------------------------------------------------------------------------
+import datetime  # noqa: E402
+import string  # noqa: E402
+
+from workers.models import Document, DocumentKind, Worker, search_text  # noqa: E402
+from workers.validators import RENAPO_STATE_CODES, curp_check_digit  # noqa: E402
+
+CONSONANTS = "BCDFGHJKLMNPQRSTVWXYZ"
+
+
+def make_curp(*, birth_date: datetime.date, sex: str, state: str, serial: int, initials: str = "GOPJ") -> str:
+    """A valid CURP for these facts; ``serial`` varies the internal consonants to keep it unique."""
+    consonants = "".join(CONSONANTS[(serial // len(CONSONANTS) ** power) % len(CONSONANTS)] for power in range(3))
+    differentiator = "0" if birth_date.year < 2000 else "A"
+    first_seventeen = (
+        f"{initials}{birth_date:%y%m%d}{sex}{RENAPO_STATE_CODES[state]}{consonants}{differentiator}"
+    )
+    return first_seventeen + curp_check_digit(first_seventeen)
+
+
+def make_nss(serial: int) -> str:
+    from stdnum import luhn
+
+    body = f"{serial:010d}"
+    return body + luhn.calc_check_digit(body)
+
+
+class WorkerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Worker
+
+    first_names = "Juan"
+    paternal_surname = "González"
+    maternal_surname = "Pérez"
+    birth_date = datetime.date(1990, 5, 17)
+    sex = "H"
+    state_of_origin = "TLA"
+    curp = factory.LazyAttributeSequence(
+        lambda worker, n: make_curp(birth_date=worker.birth_date, sex=worker.sex, state=worker.state_of_origin,
+                                    serial=n)
+    )
+    nss = factory.Sequence(make_nss)
+    search_name = factory.LazyAttribute(
+        lambda worker: search_text(worker.first_names, worker.paternal_surname, worker.maternal_surname)
+    )
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    worker = factory.SubFactory(WorkerFactory)
+    kind = DocumentKind.PASSPORT
+    number = factory.Sequence(lambda n: f"G{n:08d}")
+    issued_on = datetime.date(2024, 1, 10)
+    expires_on = datetime.date(2034, 1, 9)
+
+
+assert set(string.ascii_uppercase) >= set(CONSONANTS)
+
+
+# --- certification -----------------------------------------------------------------------------
+from certification.models import Scheme  # noqa: E402
+
+
+class SchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scheme
+        django_get_or_create = ("code",)
+
+    code = "dairy-milk-quality"
+    name_es = "Calidad de la leche en establos lecheros"
+    name_en = "Dairy milk-quality training"
+    validity_months = 24
+    issuer = "Secretaría de Agricultura y Desarrollo Rural"

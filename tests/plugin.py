@@ -61,6 +61,10 @@ def pytest_runtest_protocol(item, nextitem):
         suite = suite_of(item)
         _suite_seconds[suite] += time.monotonic() - started
         _suite_counts[suite] += 1
+        if suite == "e2e" and getattr(item, "report_call", None) is not None and item.report_call.passed:
+            from tests.report import count
+
+            count("E2E paths passed")
 
 
 def pytest_terminal_summary(terminalreporter):

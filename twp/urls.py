@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from twp import views
+from twp.api.router import router
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +21,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    # The composition root: each app's API and pages, then the shared router they registered into.
     path("api/v1/", include("twp.api.urls")),
+    path("api/v1/", include("workers.api.urls")),
+    path("api/v1/", include("certification.api.urls")),
+    path("api/v1/", include(router.urls)),
+    path("workers/", include("workers.urls")),
+    path("", include("certification.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

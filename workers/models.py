@@ -155,12 +155,33 @@ class Worker(PublicIdModel, TimestampedModel):
     def full_name(self) -> str:
         return " ".join(part for part in [self.first_names, self.paternal_surname, self.maternal_surname] if part)
 
+    def clean(self):
+        """The CURP spells the birth date and the sex: the record must agree with it."""
+        from django.core.exceptions import ValidationError
+
+        from workers.validators import curp_birth_date, curp_sex, normalize_curp, validate_curp
+
+        self.curp = normalize_curp(self.curp)
+        try:
+            validate_curp(self.curp)
+        except ValidationError:
+            return  # the field's own validator reports it on the CURP field
+        errors = {}
+        if self.birth_date and self.birth_date != curp_birth_date(self.curp):
+            errors["birth_date"] = _("The birth date does not match the CURP (%(date)s).") % {
+                "date": curp_birth_date(self.curp).isoformat()
+            }
+        if self.sex and self.sex != curp_sex(self.curp):
+            errors["sex"] = _("The sex does not match the CURP.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class WorkerStatusChange(models.Model):
     """One change of a worker's status: who, when, from, to and why (written by services only)."""
 
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="status_changes")
-    from_status = models.CharField(_("from"), max_length=20, choices=WorkerStatus.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=WorkerStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=WorkerStatus.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     changed_by = models.ForeignKey(User, verbose_name=_("changed by"), on_delete=models.PROTECT, null=True,
@@ -171,6 +192,9 @@ class WorkerStatusChange(models.Model):
         verbose_name = _("worker status change")
         verbose_name_plural = _("worker status changes")
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.worker_id}: {self.from_status} → {self.to_status}"
 
 
 class CurpCorrection(models.Model):
@@ -187,6 +211,9 @@ class CurpCorrection(models.Model):
         verbose_name = _("CURP correction")
         verbose_name_plural = _("CURP corrections")
         ordering = ["-corrected_at"]
+
+    def __str__(self):
+        return f"{self.old_curp} → {self.new_curp}"
 
 
 class WorkerLanguage(models.Model):
@@ -206,6 +233,9 @@ class WorkerLanguage(models.Model):
         verbose_name = _("language spoken")
         verbose_name_plural = _("languages spoken")
         constraints = [models.UniqueConstraint(fields=["worker", "language"], name="worker_language_unique")]
+
+    def __str__(self):
+        return f"{self.language} ({self.level})"
 
 
 class DocumentKind(models.TextChoices):

@@ -23,3 +23,9 @@ OCCUPATIONS = [
     ("53-3032", "Conductores de camiones pesados", "Heavy and tractor-trailer truck drivers"),
     ("45-2099", "Otros trabajadores agrícolas", "Agricultural workers, all other"),
 ]
+
+
+def seed_occupations(occupation_model) -> None:
+    """Create or refresh the vocabulary (idempotent). Runs after every migrate and every test flush."""
+    for code, name_es, name_en in OCCUPATIONS:
+        occupation_model.objects.update_or_create(code=code, defaults={"name_es": name_es, "name_en": name_en})

@@ -47,6 +47,10 @@ def validate_curp(value: str) -> str:
     curp = normalize_curp(value)
     if len(curp) != CURP_LENGTH:
         raise ValidationError(_("A CURP has exactly 18 characters."), code="curp_length")
+    if not CURP_PATTERN.match(curp):
+        raise ValidationError(_("This is not a CURP: four letters, six digits of the birth date, "
+                                "H, M or X, five letters, then a letter or digit and a digit."),
+                              code="curp_format")
     sex = curp[CURP_SEX_POSITION]
     # stdnum knows only H and M: validate an X CURP as if it were H, then its real check digit.
     as_known_sex = curp if sex != "X" else curp[:CURP_SEX_POSITION] + "H" + curp[CURP_SEX_POSITION + 1:]

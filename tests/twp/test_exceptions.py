@@ -12,7 +12,7 @@ def test_invalid_transition_is_409_listing_the_allowed_actions():
     )
     assert response.status_code == 409
     assert response.data["allowed_actions"] == ["end", "terminate"]
-    assert response.data["status"] == "active"
+    assert response.data["current_status"] == "active"
 
 
 def test_stale_version_is_409():

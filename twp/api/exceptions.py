@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from twp.exceptions import DomainError, InvalidTransition, StaleVersion
 def exception_handler(exc, context):
     if isinstance(exc, InvalidTransition):
         return Response(
-            {"detail": str(exc.message), "status": exc.current, "allowed_actions": exc.allowed},
+            {"detail": str(exc.message), "current_status": exc.current, "allowed_actions": exc.allowed},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, StaleVersion):
@@ -26,6 +27,12 @@ def exception_handler(exc, context):
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {"detail": str(_("Other records still refer to this one, so it cannot be deleted."))},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # A constraint caught what validation could not see (two requests racing for one key).
+        return Response(
+            {"detail": str(_("This conflicts with a record saved meanwhile. Reload and try again."))},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):

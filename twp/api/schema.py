@@ -6,7 +6,7 @@ ERROR_SCHEMA = {
     "properties": {
         "detail": {"type": "string"},
         "allowed_actions": {"type": "array", "items": {"type": "string"}},
-        "status": {"type": "string"},
+        "current_status": {"type": "string"},
     },
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
@@ -26,15 +26,15 @@ def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: document the JSON error answers of each operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
-    for path, operations in result.get("paths", {}).items():
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method not in WRITE_METHODS | {"get"}:
                 continue
             codes = ["401", "403", "429"] if operation.get("security") != [{}] else ["429"]
             if method in WRITE_METHODS or operation.get("parameters"):
                 codes.append("400")
-            if "{" in path:
-                codes.append("404")
+            # Unknown or out-of-scope ids, and look-ups by a key in the body, answer 404.
+            codes.append("404")
             if method in WRITE_METHODS:
                 codes.append("409")
             for code in codes:

@@ -2,11 +2,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from workers.occupations import OCCUPATIONS
+    from workers.occupations import seed_occupations
 
-    Occupation = apps.get_model("workers", "Occupation")
-    for code, name_es, name_en in OCCUPATIONS:
-        Occupation.objects.update_or_create(code=code, defaults={"name_es": name_es, "name_en": name_en})
+    seed_occupations(apps.get_model("workers", "Occupation"))
 
 
 class Migration(migrations.Migration):

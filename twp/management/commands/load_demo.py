@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from employers.models import Employer, EmployerMembership
 from twp.models import Office, Program, Role, User
-from workers.generator import DEMO_STATE_WEIGHTS, generate_workers, generated_workers
 
 DEMO_PROGRAM = {
     "code": "sawp-canada",
@@ -44,6 +43,15 @@ DEMO_OFFICES = [
 DEMO_EMPLOYERS = [
     ("Demo Farms Ltd.", "CA", "approved", "employer.demo"),
     ("Vergers du Québec Inc.", "CA", "approved", "employer.quebec"),
+]
+
+# Certification schemes from the policy paper: dairy, construction safety, English.
+DEMO_SCHEMES = [
+    ("dairy-milk-quality", "Calidad de la leche en establos lecheros", "Dairy milk-quality training", 24,
+     "Secretaría de Agricultura y Desarrollo Rural"),
+    ("construction-safety", "Seguridad en el trabajo de la construcción", "Workplace safety for construction", 12,
+     "Secretaría del Trabajo y Previsión Social"),
+    ("english-a2", "Inglés, nivel A2", "English, level A2", 36, "Secretaría de Educación Pública"),
 ]
 
 # The logins `make run` prints and README.md lists, one per role.
@@ -98,10 +106,19 @@ def load_demo() -> None:
         )
         user = _user(username, role=Role.EMPLOYER, language="en")
         EmployerMembership.objects.update_or_create(user=user, defaults={"employer": employer})
+    # The demo composes every app's data, like the project's urls.py composes their pages.
+    from certification.models import Scheme
+
+    for code, name_es, name_en, months, issuer in DEMO_SCHEMES:
+        Scheme.objects.update_or_create(
+            code=code, defaults={"name_es": name_es, "name_en": name_en, "validity_months": months, "issuer": issuer}
+        )
     _demo_workers(verifier=User.objects.get(username="admin"))
 
 
 def _demo_workers(*, verifier: User) -> None:
+    from workers.generator import DEMO_STATE_WEIGHTS, generate_workers, generated_workers
+
     # One chunk, one transaction: the seed's workers are either all there or none, so "any there"
     # means the demo workers were loaded before.
     if generated_workers(DEMO_WORKER_SEED).exists():

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from certification import views
+
+urlpatterns = [
+    path("verify/", views.verify, name="certificate-verify"),
+    path("certifications/issue/<uuid:worker_id>/", views.certificate_issue, name="certificate-issue"),
+    path("certifications/<uuid:certificate_id>/revoke/", views.certificate_revoke, name="certificate-revoke"),
+    path("certifications/<uuid:certificate_id>/pdf/", views.certificate_download, name="certificate-pdf"),
+]

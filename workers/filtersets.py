@@ -1,0 +1,57 @@
+"""Filters of the worker list, shared by the staff page and the API."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from twp.models import Program
+from twp.regions import MEXICAN_STATES
+from workers.eligibility import eligible_workers
+from workers.models import Occupation, Worker, WorkerStatus
+
+
+class WorkerFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        program, start, end = data.get("eligible_program"), data.get("eligible_start"), data.get("eligible_end")
+        if (program or start or end) and not (program and start and end):
+            self.add_error("eligible_program", _("Give the program, the contract's start and its end together."))
+        elif start and end and end <= start:
+            self.add_error("eligible_end", _("The end must come after the start."))
+        return data
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ProgramFilter(django_filters.ModelChoiceFilter):
+    """A program chosen by its id."""
+
+
+class WorkerFilterSet(django_filters.FilterSet):
+    state_of_origin = django_filters.ChoiceFilter(label=_("State of origin"), choices=MEXICAN_STATES)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=WorkerStatus.choices)
+    occupation = django_filters.ModelChoiceFilter(
+        label=_("Occupation"), queryset=Occupation.objects.all(), to_field_name="code", field_name="occupations",
+    )
+    search = django_filters.CharFilter(label=_("Name or CURP"), method="filter_search", max_length=100)
+    eligible_program = ProgramFilter(
+        label=_("Eligible for program"), queryset=Program.objects.active(), method="filter_eligible",
+    )
+    eligible_start = django_filters.DateFilter(label=_("Contract start"), method="filter_noop")
+    eligible_end = django_filters.DateFilter(label=_("Contract end"), method="filter_noop")
+
+    class Meta:
+        model = Worker
+        fields = ["state_of_origin", "status", "occupation", "is_active"]
+        form = WorkerFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value.strip()) if value.strip() else queryset
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # read by filter_eligible
+
+    def filter_eligible(self, queryset, name, program):
+        data = self.form.cleaned_data
+        return eligible_workers(queryset, program=program, start=data["eligible_start"], end=data["eligible_end"])

@@ -1,0 +1,231 @@
+"""Staff pages of the worker registry. Each view parses input, calls one service, renders."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from pghistory.models import Events
+
+from twp.exceptions import DomainError, StaleVersion
+from twp.permissions import ProgramStaffRequiredMixin
+from workers import services
+from workers.eligibility import check_eligibility
+from workers.filtersets import WorkerFilterSet
+from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
+from workers.models import Document, Worker
+from workers.panels import worker_panels
+from workers.validators import CURP_PATTERN, normalize_curp
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def _page_size(request) -> int:
+    try:
+        return max(1, min(MAX_PAGE_SIZE, int(request.GET.get("page_size", PAGE_SIZE))))
+    except ValueError:
+        return PAGE_SIZE
+
+
+def _apply_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+class WorkerListView(ProgramStaffRequiredMixin, View):
+    """Workers of the staff member's scope, newest first, a page at a time without counting them all.
+
+    The search box is POSTed: a CURP typed there opens the worker's page directly and never travels
+    in a URL; a name search becomes ``?search=``."""
+
+    template_name = "workers/list.html"
+
+    def get(self, request):
+        workers = Worker.objects.visible_to(request.user)
+        filterset = WorkerFilterSet(request.GET, queryset=workers, request=request)
+        search_form = WorkerSearchForm({"q": request.GET.get("search", "")})
+        rows, next_cursor = [], None
+        if filterset.is_valid():
+            workers = filterset.qs
+            after = request.GET.get("after", "")
+            if after.isdigit():
+                workers = workers.filter(id__lt=int(after))
+            size = _page_size(request)
+            # One row more than shown tells whether a next page exists, without a COUNT(*).
+            rows = list(workers.order_by("-id").only(
+                "id", "public_id", "curp", "first_names", "paternal_surname", "maternal_surname",
+                "birth_date", "state_of_origin", "status", "is_active",
+            )[: size + 1])
+            if len(rows) > size:
+                rows = rows[:size]
+                next_cursor = rows[-1].id
+        query = request.GET.copy()
+        query.pop("after", None)
+        return render(request, self.template_name, {
+            "workers": rows,
+            "filter": filterset,
+            "search_form": search_form,
+            "next_url": f"?{urlencode({**query.dict(), 'after': next_cursor})}" if next_cursor else None,
+            "first_url": f"?{query.urlencode()}" if "after" in request.GET else None,
+        })
+
+    def post(self, request):
+        form = WorkerSearchForm(request.POST)
+        term = form.data.get("q", "").strip()
+        if CURP_PATTERN.match(normalize_curp(term)):
+            worker = Worker.objects.visible_to(request.user).filter(curp=normalize_curp(term)).first()
+            if worker:
+                return redirect("worker-detail", public_id=worker.public_id)
+            messages.info(request, _("No worker with that CURP is registered in your office's scope."))
+            return redirect("worker-list")
+        return HttpResponseRedirect(f"{reverse('worker-list')}?{urlencode({'search': term})}" if term else
+                                    reverse("worker-list"))
+
+
+def _visible_worker(request, public_id) -> Worker:
+    return get_object_or_404(Worker.objects.visible_to(request.user), public_id=public_id)
+
+
+class WorkerDetailView(ProgramStaffRequiredMixin, View):
+    template_name = "workers/detail.html"
+
+    def get(self, request, public_id):
+        worker = get_object_or_404(
+            Worker.objects.visible_to(request.user).prefetch_related("occupations", "languages", "documents"),
+            public_id=public_id,
+        )
+        eligibility_form = EligibilityForm(request.GET or None)
+        eligibility = None
+        if eligibility_form.is_valid():
+            eligibility = check_eligibility(worker=worker, program=eligibility_form.cleaned_data["program"],
+                                            start=eligibility_form.cleaned_data["start"],
+                                            end=eligibility_form.cleaned_data["end"])
+        documents = sorted(worker.documents.all(), key=lambda document: (document.kind, -document.id))
+        history = Events.objects.references(worker).order_by("-pgh_created_at")[:50]
+        return render(request, self.template_name, {
+            "worker": worker,
+            "documents": documents,
+            "status_changes": worker.status_changes.select_related("changed_by")[:50],
+            "curp_corrections": worker.curp_corrections.select_related("corrected_by"),
+            "history": history,
+            "eligibility_form": eligibility_form,
+            "eligibility": eligibility,
+            "panels": worker_panels(request, worker),
+        })
+
+
+class WorkerCreateView(ProgramStaffRequiredMixin, View):
+    template_name = "workers/form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": WorkerForm()})
+
+    def post(self, request):
+        form = WorkerForm(request.POST)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+            try:
+                worker = services.worker_register(by=request.user, curp=form.cleaned_data["curp"],
+                                                  occupations=list(form.cleaned_data["occupations"]), **data)
+            except ValidationError as error:
+                _apply_form_errors(form, error)
+            else:
+                messages.success(request, _("Worker registered."))
+                return redirect("worker-detail", public_id=worker.public_id)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class WorkerUpdateView(ProgramStaffRequiredMixin, View):
+    template_name = "workers/form.html"
+
+    def get(self, request, public_id):
+        worker = _visible_worker(request, public_id)
+        return render(request, self.template_name, {"form": WorkerForm(instance=worker), "worker": worker})
+
+    def post(self, request, public_id):
+        worker = _visible_worker(request, public_id)
+        form = WorkerForm(request.POST, instance=worker)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+            try:
+                services.worker_update(worker=worker, by=request.user, version=form.cleaned_data["version"] or 0,
+                                       occupations=list(form.cleaned_data["occupations"]), **data)
+            except StaleVersion as error:
+                form.add_error(None, str(error.message))
+            except ValidationError as error:
+                _apply_form_errors(form, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("worker-detail", public_id=worker.public_id)
+        return render(request, self.template_name, {"form": form, "worker": worker}, status=400)
+
+
+class DocumentCreateView(ProgramStaffRequiredMixin, View):
+    template_name = "workers/document_form.html"
+
+    def get(self, request, public_id):
+        worker = _visible_worker(request, public_id)
+        return render(request, self.template_name, {"form": DocumentForm(worker=worker), "worker": worker})
+
+    def post(self, request, public_id):
+        worker = _visible_worker(request, public_id)
+        form = DocumentForm(request.POST, request.FILES, worker=worker)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in ["kind", "number", "issued_on", "expires_on", "notes"]}
+            try:
+                services.document_record(worker=worker, by=request.user, file=form.cleaned_data.get("file"), **data)
+            except ValidationError as error:
+                _apply_form_errors(form, error)
+            else:
+                messages.success(request, _("Document recorded."))
+                return redirect("worker-detail", public_id=worker.public_id)
+        return render(request, self.template_name, {"form": form, "worker": worker}, status=400)
+
+
+def _visible_document(request, public_id, document_id) -> Document:
+    return get_object_or_404(Document.objects.visible_to(request.user).select_related("worker"),
+                             worker__public_id=public_id, public_id=document_id)
+
+
+@require_POST
+def document_verify(request, public_id, document_id):
+    if not request.user.is_program_staff:
+        raise Http404
+    document = _visible_document(request, public_id, document_id)
+    services.document_verify(document=document, by=request.user)
+    messages.success(request, _("Document verified."))
+    return redirect("worker-detail", public_id=public_id)
+
+
+def document_file(request, public_id, document_id):
+    """Documents are never public: the file is served only to staff who can see the worker."""
+    if not request.user.is_program_staff:
+        raise Http404
+    document = _visible_document(request, public_id, document_id)
+    if not document.file:
+        raise Http404
+    return FileResponse(document.file.open("rb"), content_type=document.file_type, as_attachment=True,
+                        filename=f"{document.kind}-{document.public_id}")
+
+
+@require_POST
+def worker_change_status(request, public_id):
+    if not request.user.is_program_staff:
+        raise Http404
+    worker = _visible_worker(request, public_id)
+    try:
+        services.worker_change_status(worker=worker, by=request.user, to=request.POST.get("status", ""),
+                                      reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("worker-detail", public_id=public_id)
