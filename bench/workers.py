@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # What is measured. Rows whose URL answers 404 (not written yet in this branch) are skipped.
+# {deep_cursor} / {deep_position}: DRF's cursor / the id ~95 % down the user's list.
 # (label, auth, path, kind): auth "token" (knox) or "session"; kind names the G3 pair
 # ("first" = page 1, "deep" = the same list at ~95 % depth) and which rows count for G4.
 ENDPOINTS = [
@@ -41,8 +42,9 @@ ENDPOINTS = [
     ("page list", "session", "/workers/", "first"),
     ("page ?state_of_origin=TLA", "session", "/workers/?state_of_origin=TLA", "filter"),
     ("page ?status=eligible", "session", "/workers/?status=eligible", "filter"),
-    ("page ?q=García López", "session", "/workers/?" + urlencode({"q": "García López"}), "search"),
-    ("page deep (95 %)", "session", "/workers/?cursor={deep_cursor}", "deep"),
+    # The page's search box POSTs "q" and redirects to ?search= (a CURP never travels in a URL).
+    ("page ?search=García López", "session", "/workers/?" + urlencode({"search": "García López"}), "search"),
+    ("page deep (95 %)", "session", "/workers/?after={deep_position}", "deep"),
     # Bench-only prototype of the worker list API (bench/prototype.py), measured until the real
     # one lands: "proto" rows form their own G3 pair.
     ("proto list", "token", "/api/bench/workers/", "first"),
@@ -320,16 +322,19 @@ def explain_indexes(user: User, deep_position: int) -> None:
     for label, indexes, queryset in checks:
         queryset.explain(analyze=True)  # Warm the cache: compare plans, not disk reads.
         plan = queryset.explain(analyze=True, buffers=True)
-        used = [index for index in indexes if index in plan]
+        used = sorted(set(re.findall(r"(?:using|Bitmap Index Scan on) (\w+)", plan)))
         removed = sum(int(count) for count in re.findall(r"Rows Removed by (?:Filter|Index Recheck): (\d+)", plan))
         milliseconds = sum(float(value) for value in re.findall(r"(?:Planning|Execution) Time: ([\d.]+)", plan))
-        verdict = "ok" if used and removed <= 10 * page else "CHECK"
-        summary.append((label, ", ".join(used) or "none of " + "/".join(indexes), removed, milliseconds, verdict))
+        # G6: what matters is the work per page; the primary key walked backwards is fine while the
+        # filter keeps most rows, and becomes a scan when it does not.
+        verdict = "ok" if removed <= 10 * page else "OVER"
+        intended = "intended" if set(indexes) & set(used) else "other"
+        summary.append((label, ", ".join(used) or "seq scan", intended, removed, milliseconds, verdict))
         say(f"\n-- {label}")
         say("\n".join("   " + line for line in plan.splitlines()))
-    say(f"\n{'query':<64} {'index used':<44} {'removed':>8} {'ms':>7}  G6")
-    for label, used, removed, milliseconds, verdict in summary:
-        say(f"{label:<64} {used:<44} {removed:>8} {milliseconds:>7.2f}  {verdict}")
+    say(f"\n{'query':<64} {'index used':<36} {'':<8} {'removed':>8} {'ms':>7}  G6 (removed ≤ 10 × page)")
+    for label, used, intended, removed, milliseconds, verdict in summary:
+        say(f"{label:<64} {used:<36} {intended:<8} {removed:>8} {milliseconds:>7.2f}  {verdict}")
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -346,7 +351,7 @@ def main() -> None:
     rows = []
     try:
         for label, auth, template, kind in ENDPOINTS:
-            path = template.format(deep_cursor=cursor)
+            path = template.format(deep_cursor=cursor, deep_position=position)
             status, _body = get(port, path, headers[auth])
             if status == 404:
                 say(f"skip  {label:<28} {path[:60]} → 404 (not in this branch yet)")
