@@ -19,7 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--workers", type=int, default=0, help="How many workers to generate.")
         parser.add_argument("--seed", type=int, default=1, help="Seed of the random generator (default 1).")
-        parser.add_argument("--reset", action="store_true", help="Delete all generated workers first.")
+        parser.add_argument(
+            "--reset", action="store_true",
+            help="Delete every generated worker first (any seed, demo ones included: load_demo recreates those).",
+        )
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="Workers per COPY chunk.")
         parser.add_argument(
             "--as-of", type=datetime.date.fromisoformat, default=None,
