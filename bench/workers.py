@@ -140,10 +140,11 @@ def ensure_static() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def credentials(user: User) -> dict[str, dict[str, str]]:
+def credentials(user: User) -> tuple[dict[str, dict[str, str]], list]:
+    """Request headers per kind of authentication, and what to delete when the bench ends."""
     from knox.models import AuthToken
 
-    _instance, token = AuthToken.objects.create(user)
+    token_row, token = AuthToken.objects.create(user)
     client = Client()
     client.force_login(user)
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -158,10 +159,13 @@ def credentials(user: User) -> dict[str, dict[str, str]]:
         session = SessionStore(session_key=session_key)
         session["otp_device_id"] = device.persistent_id
         session.save()
-    return {
+    from django.contrib.sessions.models import Session
+
+    headers = {
         "token": {"Authorization": f"Token {token}", **FORWARDED},
         "session": {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}", **FORWARDED},
     }
+    return headers, [token_row, Session.objects.filter(session_key=session_key)]
 
 
 def deep_position(user: User) -> int:
@@ -342,7 +346,7 @@ def main() -> None:
     ensure_data()
     ensure_static()
     user = User.objects.select_related("office").get(username=BENCH_USERNAME)
-    headers = credentials(user)
+    headers, throwaway = credentials(user)
     position = deep_position(user)
     cursor = deep_cursor(position)
     port = free_port()
@@ -366,6 +370,8 @@ def main() -> None:
             say(f"done  {label:<28} p50 {p50:.1f} ms")
     finally:
         stop(server)
+        for credential in throwaway:
+            credential.delete()
 
     say(f"\nWorker lists at {generated_workers(BENCH_SEED).count():,} generated workers, user {BENCH_USERNAME}, "
         f"one client: {REQUESTS_PER_CLIENT} requests; 16 connections: wrk {' '.join(WRK_ARGS)}")
