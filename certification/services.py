@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from certification.models import Attendance, Certificate, Scheme, TrainingSession
+from certification.models import Attendance, Certificate, CertificateStatus, Scheme, TrainingSession
 from twp.exceptions import DomainError
 from twp.models import User
 from workers.models import Worker
@@ -56,6 +56,9 @@ def attendance_record(*, session: TrainingSession, worker: Worker, completed: bo
         session=session, worker=worker, defaults={"completed": completed, "score": score}
     )
     return attendance
+
+
+VERIFICATION_STATUSES = [*CertificateStatus.choices, ("unknown", _("Unknown"))]
 
 
 @dataclass(frozen=True)

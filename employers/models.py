@@ -6,20 +6,22 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from twp import audit
-from twp.models import PublicIdModel, TimestampedModel
+from twp.models import PublicIdModel, Role, TimestampedModel
 
 
 class EmployerQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Administrators see every employer; an employer user sees its own.
+        """Administrators see every employer; an employer user (or a service account scoped to
+        an employer) sees its own.
 
         Office staff's half (employers with a worksite in the office's destination regions)
         arrives with worksites in the employers issue; until then staff see none."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_administrator:
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
             return self
-        if user.is_employer_user:
+        if role == Role.EMPLOYER:
             return self.filter(memberships__user=user)
         return self.none()
 

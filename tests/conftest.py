@@ -2,13 +2,28 @@
 
 Staff of a consulate (Ontario, Quebec), staff of a state office (Tlaxcala), an administrator,
 and two employers (A in Ontario, B in Quebec): employer B must get 404 on employer A's things.
+The administrator and the staff have a confirmed TOTP device (tests.factories.TOTP_SECRET), as
+the second factor requires; ``sign_in`` gives a test client a fully verified session.
 """
 
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, EmployerFactory, EmployerUserFactory, OfficeFactory, ProgramFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    EmployerFactory,
+    EmployerUserFactory,
+    OfficeFactory,
+    ProgramFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+)
 from twp.models import Office, Role
+
+
+def with_device(user):
+    TOTPDeviceFactory(user=user)
+    return user
 
 
 @pytest.fixture
@@ -43,22 +58,24 @@ def office_tlaxcala(db):
 
 @pytest.fixture
 def administrator(db):
-    return UserFactory(username="admin.hq", role=Role.ADMINISTRATOR, office=None, is_staff=True, is_superuser=True)
+    return with_device(
+        UserFactory(username="admin.hq", role=Role.ADMINISTRATOR, office=None, is_staff=True, is_superuser=True)
+    )
 
 
 @pytest.fixture
 def staff_ontario(office_ontario):
-    return UserFactory(username="staff.ontario", office=office_ontario)
+    return with_device(UserFactory(username="staff.ontario", office=office_ontario))
 
 
 @pytest.fixture
 def staff_quebec(office_quebec):
-    return UserFactory(username="staff.quebec", office=office_quebec)
+    return with_device(UserFactory(username="staff.quebec", office=office_quebec))
 
 
 @pytest.fixture
 def staff_tlaxcala(office_tlaxcala):
-    return UserFactory(username="staff.tlaxcala", office=office_tlaxcala)
+    return with_device(UserFactory(username="staff.tlaxcala", office=office_tlaxcala))
 
 
 @pytest.fixture
@@ -92,6 +109,25 @@ def personas(administrator, staff_ontario, staff_quebec, staff_tlaxcala, employe
         "employer_a": employer_a_user,
         "employer_b": employer_b_user,
     }
+
+
+@pytest.fixture
+def sign_in(client):
+    """``sign_in(user)``: the test client gets a session as ``user``, second factor given when
+    the user has a device (what the two sign-in pages do, without the typing)."""
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(user):
+        client.force_login(user)
+        device = next(devices_for_user(user, confirmed=True), None)
+        if isinstance(device, TOTPDevice):
+            session = client.session
+            session["otp_device_id"] = device.persistent_id
+            session.save()
+        return client
+
+    return make
 
 
 @pytest.fixture
@@ -139,7 +175,7 @@ def office_edomex(db):
 
 @pytest.fixture
 def staff_edomex(office_edomex):
-    return UserFactory(username="staff.edomex", office=office_edomex)
+    return with_device(UserFactory(username="staff.edomex", office=office_edomex))
 
 
 @pytest.fixture

@@ -1,11 +1,25 @@
 """factory_boy factories: one per model, with values a real office would type."""
 
+import base64
+import time
+
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from employers.models import Employer, EmployerMembership
 from twp.models import Office, Program, Role, User
 
 PASSWORD = "Correct-horse-battery-9"
+# Every test device shares this TOTP secret (base32, as an authenticator app would show it).
+TOTP_SECRET = "TWPTESTSECRETFORTOTPDEVICESAAAAA"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app with ``secret`` shows now (or ``steps_ahead`` periods later)."""
+    totp = TOTP(base64.b32decode(secret), step=30, t0=0, digits=6)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -73,6 +87,18 @@ class EmployerUserFactory(UserFactory):
     def employer(obj, create, extracted, **kwargs):
         if create:
             EmployerMembership.objects.create(user=obj, employer=extracted or EmployerFactory())
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator of a user, with the shared test secret."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "phone"
+    confirmed = True
+    key = factory.LazyFunction(lambda: base64.b32decode(TOTP_SECRET).hex())
 
 
 # --- workers -----------------------------------------------------------------------------------

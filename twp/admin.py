@@ -2,11 +2,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from twp import services
 from twp.models import Notification, Office, Program, User
+
+
+@admin.action(description=_("Deactivate (ends their sessions and API tokens)"))
+def deactivate_users(modeladmin, request, queryset):
+    for user in queryset:
+        services.user_deactivate(user=user, by=request.user)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    actions = [deactivate_users]
     list_display = ["username", "email", "role", "office", "is_active"]
     list_filter = ["role", "office", "is_active"]
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("Program"), {"fields": ["role", "office", "preferred_language"]}))

@@ -39,6 +39,14 @@ class Role(models.TextChoices):
     INTEGRATION = "integration", _("Integration client")
 
 
+class ServiceScope(models.TextChoices):
+    """What an integration client (a service account) may see: exactly one of these."""
+
+    EMPLOYER = "employer", _("One employer")
+    OFFICE = "office", _("One office")
+    PUBLIC_STATISTICS = "public_statistics", _("Public statistics only")
+
+
 class Language(models.TextChoices):
     SPANISH = "es", _("Spanish")
     ENGLISH = "en", _("English")
@@ -52,8 +60,9 @@ class OfficeQuerySet(models.QuerySet):
         return self.filter(kind=Office.Kind.STATE_OFFICE)
 
     def visible_to(self, user):
-        """Offices are public knowledge inside the program: every signed-in user may read them."""
-        if not user.is_authenticated:
+        """Offices are public knowledge inside the program: every signed-in user may read them
+        (a service account limited to public statistics is not inside the program)."""
+        if not user.is_authenticated or user.viewing_role is None:
             return self.none()
         return self
 
@@ -155,6 +164,12 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
     )
+    # Integration clients only: whose view of the program the service account takes. The office
+    # is ``office``; the employer is an ``employers.EmployerMembership`` row, as for employer users.
+    service_scope = models.CharField(
+        _("service account scope"), max_length=20, choices=ServiceScope.choices, blank=True, default=""
+    )
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
 
     objects = TWPUserManager()
 
@@ -177,6 +192,17 @@ class User(AbstractUser):
                     "Office staff need an office; administrators and employer users have none."
                 ),
             ),
+            # A service account has exactly one scope: an office (and then its office is set),
+            # an employer (through its membership) or public statistics; people have none.
+            models.CheckConstraint(
+                name="user_service_scope_matches_role",
+                condition=Q(role="integration", service_scope="office", office__isnull=False)
+                | Q(role="integration", service_scope__in=["employer", "public_statistics"], office__isnull=True)
+                | (~Q(role="integration") & Q(service_scope="")),
+                violation_error_message=_(
+                    "A service account is scoped to exactly one office, one employer or public statistics."
+                ),
+            ),
         ]
 
     @property
@@ -192,6 +218,21 @@ class User(AbstractUser):
         return self.role == Role.EMPLOYER
 
     @property
+    def is_service_account(self) -> bool:
+        return self.role == Role.INTEGRATION
+
+    @property
+    def viewing_role(self) -> str | None:
+        """The role whose view of the program this user takes; every ``visible_to`` asks this.
+
+        People take their own role. A service account scoped to an office sees what that office's
+        staff see, one scoped to an employer what that employer's users see, and one scoped to
+        public statistics nothing but the public endpoints (None)."""
+        if self.role != Role.INTEGRATION:
+            return self.role
+        return {ServiceScope.OFFICE: Role.STAFF, ServiceScope.EMPLOYER: Role.EMPLOYER}.get(self.service_scope)
+
+    @property
     def is_program_staff(self) -> bool:
         """Administrators and office staff: the people who run the program in the browser."""
         return self.role in (Role.ADMINISTRATOR, Role.STAFF)
@@ -203,7 +244,7 @@ class ProgramQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Programs and their rules are public inside the program."""
-        if not user.is_authenticated:
+        if not user.is_authenticated or user.viewing_role is None:
             return self.none()
         return self
 

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -72,17 +76,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Order matters: the absolute lifetime ends old sessions before anything reads the user, and
+    # a session still waiting for its second factor reaches only the sign-in pages.
+    "twp.middleware.SessionLifetimeMiddleware",
+    "twp.middleware.SecondFactorRequiredMiddleware",
     "twp.middleware.LoginRequiredMiddleware",
+    "twp.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "twp.urls"
@@ -186,9 +199,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=2) * 3600
+# Employer sign-up e-mail verification links (twp.verification) stay valid this long.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_HOURS", default=72) * 3600
+
+# Second factor: TOTP codes (django-otp), required for administrators and office staff.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="TWP")
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (twp.middleware moves the expiry at
+# most once a minute, so a page view does not cost a session write) and, whatever the activity,
+# SESSION_MAX_HOURS after signing in.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_RENEW_AFTER_SECONDS = 60
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_MAX_HOURS", default=12) * 3600
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default): the
+# header is ignored and the client is REMOTE_ADDR, so a forged header changes nothing. With N
+# proxies, the N-th address from the right is the client (twp.security.client_ip_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Lockout (django-axes): the tenth wrong password in a row locks the username (the eleventh and
+# every later attempt, right password included, get 429 until AXES_COOLOFF_MINUTES pass),
+# whatever address it comes from, so changing X-Forwarded-For neither escapes nor spreads it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_LOCK_OUT_AT_FAILURE = True
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=60))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "twp.security.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "twp.security.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp", "otp_token"]
+# axes.W006 asks to lock addresses too. We do not on purpose: offices sign in from behind shared
+# NAT addresses, so one mistyping colleague would lock a whole consulate out; per-username
+# lockout plus DRF's per-address throttle of anonymous clients covers guessing.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -219,7 +272,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "twp.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -229,6 +282,17 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Anonymous clients by address, signed-in clients and tokens by user; counters live in Redis.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+    },
+    # DRF would otherwise take the whole X-Forwarded-For header as the client's identity.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 REST_KNOX = {
     "TOKEN_TTL": __import__("datetime").timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
@@ -244,9 +308,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Shared choice sets get one enum each in the document.
     "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "twp.models.Program.Country",
         "MexicanStateEnum": "twp.regions.MEXICAN_STATES",
         "DestinationRegionEnum": "twp.regions.DESTINATION_REGIONS",
+        "WorkerStatusEnum": "workers.models.WorkerStatus",
+        "CertificateStatusEnum": "certification.models.CertificateStatus",
+        "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
+        "EmployerStatusEnum": "employers.models.Employer.Status",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
@@ -263,6 +333,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Scripts and styles only from our own files: no inline script, no eval, no CDN. The API docs
+# use drf-spectacular's split Swagger view, whose start-up script is a file too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -275,7 +361,13 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # CURP, NSS and passport numbers are masked in every record before any handler writes it.
+    "filters": {"personal_data": {"()": "twp.security.PersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # axes logs every start and every successful sign-in at INFO; lockouts stay visible (WARNING).
+    "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
 }

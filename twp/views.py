@@ -1,12 +1,23 @@
 """Pages of the twp app: the home pages each role lands on after signing in."""
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
 
+from twp import services
+from twp.exceptions import DomainError
+from twp.forms import SecondFactorForm
 from twp.permissions import EmployerRequiredMixin, ProgramStaffRequiredMixin
+from twp.security import needs_second_factor, session_is_verified
 
 
 def home(request):
@@ -31,6 +42,49 @@ class EmployerHomeView(EmployerRequiredMixin, TemplateView):
         membership = getattr(self.request.user, "employer_membership", None)
         context["employer"] = membership.employer if membership else None
         return context
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """The second step of signing in: the current TOTP code of one of the user's devices.
+
+    A user who needs a second factor but has no device is told to ask an administrator (they
+    create devices); nothing else opens for them until then."""
+    if not needs_second_factor(request.user) or session_is_verified(request):
+        return redirect(_safe_next(request))
+    has_device = user_has_device(request.user, confirmed=True)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and has_device and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["otp"].strip())
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("otp", _("The code is wrong or has expired. Enter the current code."))
+    return render(
+        request,
+        "registration/second_factor.html",
+        {"form": form, "has_device": has_device, "next": _safe_next(request)},
+        status=200 if has_device else 403,
+    )
+
+
+@login_not_required
+@never_cache
+def email_verify(request, token: str):
+    """The link of the verification e-mail: marks the address verified, or says why not."""
+    try:
+        user = services.email_verification_confirm(token=token)
+    except DomainError as error:
+        return render(request, "registration/email_verified.html", {"error": error.message}, status=400)
+    return render(request, "registration/email_verified.html", {"verified_user": user})
 
 
 def _wants_json(request) -> bool:

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from certification.models import Attendance, Certificate, CertificateStatus, Scheme, TrainingSession
+from certification.services import VERIFICATION_STATUSES
 from workers.models import Worker
 
 
@@ -80,7 +81,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 class VerificationSerializer(serializers.Serializer):
     code = serializers.CharField()
-    status = serializers.ChoiceField(choices=[*CertificateStatus.choices, ("unknown", _("Unknown"))])
+    status = serializers.ChoiceField(choices=VERIFICATION_STATUSES)
     holder_name = serializers.CharField(allow_null=True)
     scheme = serializers.CharField(allow_null=True)
     issued_on = serializers.DateField(allow_null=True)

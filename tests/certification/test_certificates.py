@@ -152,3 +152,19 @@ def test_a_worker_outside_the_scope_cannot_be_certified(api_as, staff_edomex, wo
     assert response.status_code == 400
     assert list(response.json()) == ["worker"]
     assert Certificate.objects.count() == 0
+
+
+def test_certificate_and_scheme_lists_cost_the_same_queries_at_any_page_size(api_as, staff_tlaxcala,
+                                                                             worker_tlaxcala, scheme):
+    from tests.factories import SchemeFactory
+    from tests.helpers import assert_constant_queries
+
+    for number in range(12):
+        certificate_issue(worker=worker_tlaxcala, scheme=scheme, issued_on=datetime.date(2026, 1, 1),
+                          by=staff_tlaxcala)
+        SchemeFactory(code=f"scheme-{number}")
+    client = api_as(staff_tlaxcala)
+    # The page of certificates with their workers, schemes and sessions joined.
+    assert assert_constant_queries(client, "/api/v1/certifications/") == 1
+    # The page of schemes.
+    assert assert_constant_queries(client, "/api/v1/certifications/schemes/") == 1

@@ -5,6 +5,7 @@ from django.urls import reverse
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
+from tests.factories import totp_code
 from twp.models import Program
 
 pytestmark = pytest.mark.django_db
@@ -16,8 +17,10 @@ def test_anonymous_request_to_the_api_is_refused(api_client, program):
     assert "detail" in response.json()
 
 
-def test_token_from_username_and_password_lists_programs(api_client, staff_ontario, password, program):
-    response = api_client.post("/api/v1/auth/token/", {"username": staff_ontario.username, "password": password})
+def test_token_from_username_password_and_code_lists_programs(api_client, staff_ontario, password, program):
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": staff_ontario.username, "password": password, "otp": totp_code()}
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -34,7 +37,7 @@ def test_wrong_password_gets_no_token_and_a_field_message(api_client, staff_onta
 
 def test_revoked_token_no_longer_works(api_client, staff_ontario, password, program):
     token = api_client.post(
-        "/api/v1/auth/token/", {"username": staff_ontario.username, "password": password}
+        "/api/v1/auth/token/", {"username": staff_ontario.username, "password": password, "otp": totp_code()}
     ).json()["token"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

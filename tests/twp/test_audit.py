@@ -14,8 +14,8 @@ def test_a_queryset_update_is_recorded_in_the_history(program):
     assert [(event.pgh_label, event.return_grace_days) for event in events] == [("insert", 7), ("update", 14)]
 
 
-def test_a_change_through_the_api_records_the_acting_user(client, administrator, program):
-    client.force_login(administrator)
+def test_a_change_through_the_api_records_the_acting_user(sign_in, administrator, program):
+    client = sign_in(administrator)
     response = client.patch(
         f"/api/v1/programs/{program.pk}/", {"return_grace_days": 9}, content_type="application/json"
     )

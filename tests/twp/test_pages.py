@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import totp_code
+
 pytestmark = pytest.mark.django_db
 
 
@@ -13,6 +15,8 @@ pytestmark = pytest.mark.django_db
 def test_each_role_signs_in_and_reaches_its_home_page(client, personas, password, persona, home):
     user = personas[persona]
     response = client.post(reverse("login"), {"username": user.username, "password": password}, follow=True)
+    if user.is_program_staff:  # the second step: the authenticator's code
+        response = client.post(response.redirect_chain[-1][0], {"otp": totp_code()}, follow=True)
     assert response.redirect_chain[-1][0] == reverse(home)
     assert response.status_code == 200
     assert response.context["user"] == user
@@ -37,9 +41,8 @@ def test_employer_opening_a_staff_page_is_refused(client, employer_a_user):
     assert response.status_code == 403
 
 
-def test_staff_opening_the_employer_portal_is_refused(client, staff_ontario):
-    client.force_login(staff_ontario)
-    assert client.get(reverse("employer-home")).status_code == 403
+def test_staff_opening_the_employer_portal_is_refused(sign_in, staff_ontario):
+    assert sign_in(staff_ontario).get(reverse("employer-home")).status_code == 403
 
 
 def test_employer_home_names_its_employer(client, employer_a_user, employer_a):
@@ -48,16 +51,16 @@ def test_employer_home_names_its_employer(client, employer_a_user, employer_a):
     assert employer_a.legal_name in response.text
 
 
-def test_language_switch_renders_pages_in_english_then_spanish(client, staff_ontario):
-    client.force_login(staff_ontario)
+def test_language_switch_renders_pages_in_english_then_spanish(sign_in, staff_ontario):
+    client = sign_in(staff_ontario)
     client.post(reverse("set_language"), {"language": "en", "next": reverse("staff-home")})
     assert "What needs action today" in client.get(reverse("staff-home")).text
     client.post(reverse("set_language"), {"language": "es", "next": reverse("staff-home")})
     assert "Lo que requiere atención hoy" in client.get(reverse("staff-home")).text
 
 
-def test_logout_ends_the_session(client, staff_ontario):
-    client.force_login(staff_ontario)
+def test_logout_ends_the_session(sign_in, staff_ontario):
+    client = sign_in(staff_ontario)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("staff-home")).status_code == 302

@@ -188,13 +188,37 @@ def test_list_queries_do_not_grow_with_page_size_and_never_count_the_table(api_a
     assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
 
 
-def test_worker_changes_are_in_the_audit_trail_with_the_acting_user(client, staff_tlaxcala, worker_tlaxcala):
+def test_worker_changes_are_in_the_audit_trail_with_the_acting_user(sign_in, staff_tlaxcala, worker_tlaxcala):
     from pghistory.models import Events
 
-    client.force_login(staff_tlaxcala)
+    client = sign_in(staff_tlaxcala)
     response = client.patch(f"/api/v1/workers/{worker_tlaxcala.public_id}/", {"phone": "+52 1", "version": 1},
                             content_type="application/json")
     assert response.status_code == 200
     event = Events.objects.references(worker_tlaxcala).filter(pgh_label="update").get()
     assert event.pgh_context["user"] == staff_tlaxcala.pk
     assert event.pgh_diff["phone"] == ["", "+52 1"]
+
+
+def test_documents_list_costs_the_same_queries_at_any_page_size(api_as, staff_tlaxcala, worker_tlaxcala):
+    from tests.factories import DocumentFactory
+
+    DocumentFactory.create_batch(12, worker=worker_tlaxcala)
+    # The worker (scope check), then the page of documents with their verifiers.
+    assert assert_constant_queries(api_as(staff_tlaxcala),
+                                   f"/api/v1/workers/{worker_tlaxcala.public_id}/documents/") == 2
+
+
+@pytest.mark.parametrize(
+    "cell",
+    matrix(
+        ("POST", READ + "documents/", {"anonymous": 401, "employer_a": 403, "staff_edomex": 404},
+         {"kind": "background_check", "issued_on": "2026-01-01"}),
+        ("POST", READ + "documents/", {"staff_tlaxcala": 201}, {"kind": "background_check", "issued_on": "2026-01-01"}),
+    ),
+)
+def test_document_creation_matrix(cell, personas, staff_edomex, worker_tlaxcala):
+    from workers.models import Document
+
+    check_cell(cell, personas={**personas, "staff_edomex": staff_edomex}, objects={"worker": worker_tlaxcala.public_id},
+               state=lambda: list(Document.objects.values()))

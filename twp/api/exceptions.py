@@ -11,9 +11,29 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from twp.exceptions import DomainError, InvalidTransition, StaleVersion
+from twp.security import mask_personal_data
 
 
 def exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None:
+        # Validation messages may quote the input ("«…» is not a valid choice"); an error answer
+        # never repeats a CURP, NSS or passport number, even the client's own.
+        response.data = _masked(response.data)
+    return response
+
+
+def _masked(data):
+    if isinstance(data, str):
+        return mask_personal_data(data)
+    if isinstance(data, dict):
+        return {key: _masked(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_masked(value) for value in data]
+    return data
+
+
+def _exception_response(exc, context):
     if isinstance(exc, InvalidTransition):
         return Response(
             {"detail": str(exc.message), "current_status": exc.current, "allowed_actions": exc.allowed},

@@ -3,9 +3,12 @@
 Idempotent: every row is found by its natural key and brought to the demo values, so running it
 twice leaves the same data (and the same passwords)."""
 
+import base64
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from employers.models import Employer, EmployerMembership
 from twp.models import Office, Program, Role, User
@@ -54,11 +57,19 @@ DEMO_SCHEMES = [
     ("english-a2", "Inglés, nivel A2", "English, level A2", 36, "Secretaría de Educación Pública"),
 ]
 
-# The logins `make run` prints and README.md lists, one per role.
+# Fixed TOTP secrets (base32, as authenticator apps take them) of the demo administrator and of
+# every demo staff account. Demo only: real devices get random keys from the admin.
+DEMO_TOTP_SECRETS = {
+    Role.ADMINISTRATOR: "TWPADMINDEMOSECRETKEYAAAAAAAAAAA",
+    Role.STAFF: "TWPSTAFFDEMOSECRETKEYAAAAAAAAAAA",
+}
+
+# The logins `make run` prints and README.md lists, one per role: role, username, password and
+# the TOTP secret of the second factor ("" where none is needed).
 DEMO_LOGINS = [
-    ("administrator", "admin", "TWP-demo-admin-2026"),
-    ("office staff", "staff.ontario", "TWP-demo-staff-2026"),
-    ("employer", "employer.demo", "TWP-demo-employer-2026"),
+    ("administrator", "admin", "TWP-demo-admin-2026", DEMO_TOTP_SECRETS[Role.ADMINISTRATOR]),
+    ("office staff", "staff.ontario", "TWP-demo-staff-2026", DEMO_TOTP_SECRETS[Role.STAFF]),
+    ("employer", "employer.demo", "TWP-demo-employer-2026", ""),
 ]
 # Demo workers come from the generator with a fixed seed, mostly from the states of the two demo
 # state offices (Tlaxcala, Estado de México) so their staff see them.
@@ -87,7 +98,18 @@ def _user(username: str, *, role: str, office: Office | None = None, language: s
     if not user.check_password(PASSWORDS[role]):
         user.set_password(PASSWORDS[role])
         user.save(update_fields=["password"])
+    if role in DEMO_TOTP_SECRETS:
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            name="demo",
+            defaults={"key": totp_key_hex(DEMO_TOTP_SECRETS[role]), "confirmed": True},
+        )
     return user
+
+
+def totp_key_hex(secret: str) -> str:
+    """django-otp stores the key in hex; authenticator apps take it in base32."""
+    return base64.b32decode(secret).hex()
 
 
 @transaction.atomic
@@ -132,6 +154,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         load_demo()
-        self.stdout.write("Demo data loaded. Demo logins:")
-        for role, username, password in DEMO_LOGINS:
-            self.stdout.write(f"  {role:<15} {username:<15} {password}")
+        self.stdout.write("Demo data loaded. Demo logins (role, username, password, TOTP secret):")
+        for role, username, password, secret in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<15} {username:<15} {password:<24} {secret or '-'}")
+        self.stdout.write("Every demo staff account shares the office-staff TOTP secret.")
