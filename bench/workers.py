@@ -282,6 +282,7 @@ def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> 
     else:
         client = Client(HTTP_HOST="127.0.0.1", headers=FORWARDED)
         extra = {"HTTP_AUTHORIZATION": token_headers["Authorization"]}
+    client.get(path, secure=True, **extra)  # The first request after sign-in also writes the session.
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, secure=True, **extra)
     if response.status_code != 200:
