@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers wrk
 
 install: $(STAMP) .env
 
@@ -53,6 +53,20 @@ chromium:
 
 test: install messages lint test-tools
 	$(PY) -m pytest
+
+# Benchmarks (PERFORMANCE.md): bounded, 127.0.0.1 only; the first run generates 1,000,000 workers
+# into the embedded database (minutes), later runs reuse them.
+bench-workers: install wrk
+	$(PY) -m bench.workers
+
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "The benchmarks need wrk. Run: sudo apt-get install -y wrk"; exit 1; \
+	  fi; \
+	fi
 
 clean:
 	-$(PY) -c "from twp import embedded; embedded.reset()"

@@ -7,6 +7,7 @@ import base64
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from employers.models import Employer, EmployerMembership
@@ -70,6 +71,11 @@ DEMO_LOGINS = [
     ("office staff", "staff.ontario", "TWP-demo-staff-2026", DEMO_TOTP_SECRETS[Role.STAFF]),
     ("employer", "employer.demo", "TWP-demo-employer-2026", ""),
 ]
+# Demo workers come from the generator with a fixed seed, mostly from the states of the two demo
+# state offices (Tlaxcala, Estado de México) so their staff see them.
+DEMO_WORKER_SEED = 2026
+DEMO_WORKER_COUNT = 200
+
 PASSWORDS = {
     Role.ADMINISTRATOR: "TWP-demo-admin-2026",
     Role.STAFF: "TWP-demo-staff-2026",
@@ -129,6 +135,18 @@ def load_demo() -> None:
         Scheme.objects.update_or_create(
             code=code, defaults={"name_es": name_es, "name_en": name_en, "validity_months": months, "issuer": issuer}
         )
+    _demo_workers(verifier=User.objects.get(username="admin"))
+
+
+def _demo_workers(*, verifier: User) -> None:
+    from workers.generator import DEMO_STATE_WEIGHTS, generate_workers, generated_workers
+
+    # One chunk, one transaction: the seed's workers are either all there or none, so "any there"
+    # means the demo workers were loaded before.
+    if generated_workers(DEMO_WORKER_SEED).exists():
+        return
+    generate_workers(count=DEMO_WORKER_COUNT, seed=DEMO_WORKER_SEED, as_of=timezone.localdate(), verifier=verifier,
+                     state_weights=DEMO_STATE_WEIGHTS)
 
 
 class Command(BaseCommand):
