@@ -19,7 +19,8 @@ from workers.eligibility import check_eligibility
 from workers.exports import EXPORT_COLUMNS, worker_export_rows
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
-from workers.models import Document, Worker
+from twp.regions import MEXICAN_STATES
+from workers.models import Document, Worker, WorkerStatus
 from workers.panels import worker_panels
 from workers.validators import CURP_PATTERN, normalize_curp
 
@@ -69,6 +70,13 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
             if len(rows) > size:
                 rows = rows[:size]
                 next_cursor = rows[-1].id
+            # get_FOO_display() rebuilds and hashes the whole (translated) choice list on every
+            # call: resolve each label once per page instead of once per row.
+            state_names = {code: str(name) for code, name in MEXICAN_STATES}
+            status_names = {code: str(name) for code, name in WorkerStatus.choices}
+            for worker in rows:
+                worker.state_label = state_names.get(worker.state_of_origin, worker.state_of_origin)
+                worker.status_label = status_names.get(worker.status, worker.status)
         query = request.GET.copy()
         query.pop("after", None)
         return render(request, self.template_name, {
