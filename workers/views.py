@@ -14,12 +14,12 @@ from pghistory.models import Events
 from twp.exceptions import DomainError, StaleVersion
 from twp.exports import csv_response
 from twp.permissions import ProgramStaffRequiredMixin
+from twp.regions import MEXICAN_STATES
 from workers import services
 from workers.eligibility import check_eligibility
 from workers.exports import EXPORT_COLUMNS, worker_export_rows
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
-from twp.regions import MEXICAN_STATES
 from workers.models import Document, Worker, WorkerStatus
 from workers.panels import worker_panels
 from workers.validators import CURP_PATTERN, normalize_curp
