@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from certification.models import Certificate
 from employers.models import Employer, EmployerMembership
 from tests.factories import totp_code
 from twp.management.commands.load_demo import DEMO_LOGINS
@@ -21,6 +22,7 @@ def snapshot():
         "users": list(User.objects.order_by("pk").values_list("pk", "username", "role", "office_id", "password")),
         "employers": list(Employer.objects.order_by("pk").values_list("pk", "legal_name", "status")),
         "memberships": list(EmployerMembership.objects.order_by("pk").values_list("user_id", "employer_id")),
+        "certificates": list(Certificate.objects.order_by("pk").values_list("pk", "worker_id", "verification_code")),
     }
 
 
@@ -30,6 +32,7 @@ def test_demo_data_is_idempotent():
     call_command("load_demo")
     assert snapshot() == first
     assert len(first["offices"]) == 6
+    assert len(first["certificates"]) == 40
     assert [code for _pk, code, _grace in first["programs"]] == ["sawp-canada"]
 
 

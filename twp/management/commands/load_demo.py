@@ -135,7 +135,29 @@ def load_demo() -> None:
         Scheme.objects.update_or_create(
             code=code, defaults={"name_es": name_es, "name_en": name_en, "validity_months": months, "issuer": issuer}
         )
-    _demo_workers(verifier=User.objects.get(username="admin"))
+    admin = User.objects.get(username="admin")
+    _demo_workers(verifier=admin)
+    _demo_certificates(issuer=admin)
+
+
+# Every DEMO_CERTIFIED_EVERY-th demo worker (oldest first) holds a dairy certificate.
+DEMO_CERTIFIED_EVERY = 5
+
+
+def _demo_certificates(*, issuer: User) -> None:
+    """Certificates for some demo workers, so verification and the certificate rule have data."""
+    import datetime
+
+    from certification.models import Certificate, Scheme
+    from certification.services import certificate_issue
+    from workers.generator import generated_workers
+
+    if Certificate.objects.filter(worker__in=generated_workers(DEMO_WORKER_SEED)).exists():
+        return
+    scheme = Scheme.objects.get(code="dairy-milk-quality")
+    issued_on = timezone.localdate() - datetime.timedelta(days=90)
+    for worker in generated_workers(DEMO_WORKER_SEED).order_by("id")[::DEMO_CERTIFIED_EVERY]:
+        certificate_issue(worker=worker, scheme=scheme, issued_on=issued_on, by=issuer, score=90)
 
 
 def _demo_workers(*, verifier: User) -> None:
