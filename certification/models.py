@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from twp import audit
-from twp.models import Office, PublicIdModel, TimestampedModel, User
+from twp.models import Office, PublicIdModel, Role, TimestampedModel, User
 from workers.models import Worker
 
 # 16 characters of an alphabet without look-alikes (no 0/O, 1/I/L): 80 bits, unguessable, easy to type.
@@ -71,9 +71,10 @@ class TrainingSessionQuerySet(models.QuerySet):
         """Administrators see all sessions; office staff the ones their office runs."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_administrator:
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
             return self
-        if user.is_office_staff and user.office_id:
+        if role == Role.STAFF and user.office_id:
             return self.filter(office_id=user.office_id)
         return self.none()
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from twp import audit
-from twp.models import Language, PublicIdModel, TimestampedModel, User
+from twp.models import Language, PublicIdModel, Role, TimestampedModel, User
 from twp.regions import MEXICAN_STATES
 from workers.validators import validate_curp, validate_nss
 
@@ -58,12 +58,14 @@ class WorkerQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Administrators see every worker; office staff those whose state of origin is one of
         their office's Mexican states (the contracts issue adds workers placed in the office's
-        destination regions); employers and everyone else see none here."""
+        destination regions), and so does a service account scoped to that office; employers and
+        everyone else see none here."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_administrator:
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
             return self
-        if user.is_office_staff and user.office_id:
+        if role == Role.STAFF and user.office_id:
             states = user.office.mexican_states
             return self.filter(state_of_origin__in=states) if states else self.none()
         return self.none()

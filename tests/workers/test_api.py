@@ -222,3 +222,23 @@ def test_document_creation_matrix(cell, personas, staff_edomex, worker_tlaxcala)
 
     check_cell(cell, personas={**personas, "staff_edomex": staff_edomex}, objects={"worker": worker_tlaxcala.public_id},
                state=lambda: list(Document.objects.values()))
+
+
+def test_a_service_account_of_an_office_sees_that_offices_workers_and_no_others(
+    administrator, office_tlaxcala, worker_tlaxcala, worker_edomex
+):
+    from rest_framework.test import APIClient
+
+    from employers.services import service_account_create
+    from twp.models import ServiceScope
+
+    feed = service_account_create(username="feed.tlaxcala", scope=ServiceScope.OFFICE, office=office_tlaxcala,
+                                  by=administrator)
+    statistics = service_account_create(username="stats", scope=ServiceScope.PUBLIC_STATISTICS, by=administrator)
+    client = APIClient()
+    client.force_authenticate(feed)
+    listed = client.get("/api/v1/workers/").json()["results"]
+    assert [row["id"] for row in listed] == [str(worker_tlaxcala.public_id)]
+    assert client.get(f"/api/v1/workers/{worker_edomex.public_id}/").status_code == 404
+    client.force_authenticate(statistics)
+    assert client.get("/api/v1/workers/").status_code == 403
