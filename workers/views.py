@@ -13,6 +13,7 @@ from pghistory.models import Events
 
 from twp.exceptions import DomainError, StaleVersion
 from twp.exports import csv_response
+from twp.models import Program
 from twp.permissions import ProgramStaffRequiredMixin
 from twp.regions import MEXICAN_STATES
 from workers import services
@@ -20,7 +21,7 @@ from workers.eligibility import check_eligibility
 from workers.exports import EXPORT_COLUMNS, worker_export_rows
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
-from workers.models import Document, Worker, WorkerStatus
+from workers.models import Document, Occupation, Worker, WorkerStatus
 from workers.panels import worker_panels
 from workers.validators import CURP_PATTERN, normalize_curp
 
@@ -81,7 +82,9 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
         query.pop("after", None)
         return render(request, self.template_name, {
             "workers": rows,
+            "worker_url_prefix": reverse("worker-list"),
             "filter": filterset,
+            "filter_options": _filter_options(),
             "search_form": search_form,
             "next_url": f"?{urlencode({**query.dict(), 'after': next_cursor})}" if next_cursor else None,
             "first_url": f"?{query.urlencode()}" if "after" in request.GET else None,
@@ -107,6 +110,16 @@ class WorkerExportView(ProgramStaffRequiredMixin, View):
         filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
         workers = filterset.qs if filterset.is_valid() else Worker.objects.none()
         return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
+
+
+def _filter_options() -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs of the list's filter selects, in the current language."""
+    return {
+        "state_of_origin": [(code, str(name)) for code, name in MEXICAN_STATES],
+        "status": [(code, str(name)) for code, name in WorkerStatus.choices],
+        "occupation": [(occupation.code, str(occupation)) for occupation in Occupation.objects.all()],
+        "eligible_program": [(str(program.pk), program.name) for program in Program.objects.active()],
+    }
 
 
 def _visible_worker(request, public_id) -> Worker:
