@@ -7,7 +7,6 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self):
-        # The certificate rule joins the workers app's eligibility registry, and the certificates
-        # panel its worker page.
-        # Attendance lists join twp's import registry.
-        from certification import eligibility, importers, panels  # noqa: F401
+        # The certificate rule joins the workers app's eligibility registry, the certificates panel
+        # its worker page, certificates its data generator; attendance lists join twp's imports.
+        from certification import eligibility, generator, importers, panels  # noqa: F401

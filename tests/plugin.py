@@ -87,6 +87,10 @@ def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    if settings.EMBEDDED_POSTGRES:
+        from twp import embedded
+
+        embedded.postgres()  # this process starts it (and stops it at the end) if none runs
     connection = psycopg2.connect(
         dbname=database["NAME"],
         user=database["USER"],

@@ -50,7 +50,8 @@ class PostgresInfo:
 
     def django_settings(self) -> dict:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            # Django's PostgreSQL backend, starting the server on first connection (twp/db).
+            "ENGINE": "twp.db",
             "NAME": self.database,
             "USER": self.user,
             "PASSWORD": "",
@@ -157,6 +158,11 @@ def _postgres_accepts() -> bool:
         check=False,
     )
     return result.returncode == 0
+
+
+def postgres_info() -> PostgresInfo:
+    """Where the embedded server is (or will be) reachable, without starting it."""
+    return PostgresInfo(socket_dir=SOCKET_DIR, port=PG_PORT)
 
 
 def postgres() -> PostgresInfo:

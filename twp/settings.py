@@ -126,9 +126,10 @@ if env.str("DATABASE_URL", default=""):
 else:
     from twp import embedded
 
-    DATABASES = {"default": embedded.postgres().django_settings()}
+    # Started on the first connection (twp/db), not here: see twp/db/base.py.
+    DATABASES = {"default": embedded.postgres_info().django_settings()}
     EMBEDDED_POSTGRES = True
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "twp.db"):
     raise ImproperlyConfigured("TWP runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -20,6 +20,7 @@ import itertools
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -475,11 +476,32 @@ def delete_generated(seed: int | None = None) -> int:
     worker_ids = "SELECT id FROM workers_worker WHERE public_id BETWEEN %s AND %s"
     params = [low, high]
     with transaction.atomic(), audit.context(command="generate_data --reset"), connection.cursor() as cursor:
+        for step in GENERATION_STEPS:
+            step.delete(cursor, worker_ids, params)
         for table in ("workers_document", "workers_worker_occupations", "workers_workerlanguage",
                       "workers_workerstatuschange", "workers_curpcorrection"):
             cursor.execute(f"DELETE FROM {table} WHERE worker_id IN ({worker_ids})", params)  # noqa: S608
         cursor.execute("DELETE FROM workers_worker WHERE public_id BETWEEN %s AND %s", params)
         return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class GenerationStep:
+    """What an app to the right of ``workers`` generates for generated workers (certification:
+    certificates). ``generate(*, seed, as_of, verifier) -> (label, count)`` runs after the workers
+    in the ``generate_data`` command (the demo data makes its own); ``delete(cursor, worker_ids_sql,
+    params)`` removes those rows before ``--reset`` deletes the workers."""
+
+    generate: Callable
+    delete: Callable
+
+
+GENERATION_STEPS: list[GenerationStep] = []
+
+
+def register_generation_step(step: GenerationStep) -> GenerationStep:
+    GENERATION_STEPS.append(step)
+    return step
 
 
 def generate_workers(*, count: int, seed: int, as_of: datetime.date, verifier: User | None = None,

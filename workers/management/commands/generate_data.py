@@ -5,7 +5,14 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from workers.generator import DEFAULT_CHUNK_SIZE, GenerationError, delete_generated, generate_workers
+from workers.generator import (
+    DEFAULT_CHUNK_SIZE,
+    GENERATION_STEPS,
+    GenerationError,
+    default_verifier,
+    delete_generated,
+    generate_workers,
+)
 
 
 class Command(BaseCommand):
@@ -53,3 +60,6 @@ class Command(BaseCommand):
             f"(building rows {result.build_seconds:.1f} s, COPY {result.copy_seconds:.1f} s; "
             f"{result.chunks} chunks, {result.copy_statements} COPY statements)."
         )
+        for step in GENERATION_STEPS:
+            label, count = step.generate(seed=seed, as_of=as_of or timezone.localdate(), verifier=default_verifier())
+            self.stdout.write(f"Generated {count:,} {label}.")
