@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certification import services
-from certification.forms import CertificateIssueForm, RevokeForm, VerifyForm
-from certification.models import Certificate
+from certification.forms import AttendanceForm, CertificateIssueForm, RevokeForm, TrainingSessionForm, VerifyForm
+from certification.models import Certificate, TrainingSession
 from certification.pdf import certificate_pdf
 from twp.exceptions import DomainError
 from workers.models import Worker
@@ -75,3 +75,43 @@ def certificate_download(request, certificate_id):
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
     return response
+
+
+def session_list(request):
+    """The training sessions the staff member's office runs; office staff create new ones here."""
+    _staff_only(request)
+    form = TrainingSessionForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.office is None:
+            messages.error(request, _("Only office staff run training sessions."))
+        elif form.is_valid():
+            session = form.save(commit=False)
+            session.office = request.user.office
+            session.save()
+            messages.success(request, _("Training session created."))
+            return redirect("session-detail", session_id=session.public_id)
+    sessions = TrainingSession.objects.visible_to(request.user).select_related("scheme").order_by("-starts_on")[:100]
+    return render(request, "certification/session_list.html", {"sessions": sessions, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def session_detail(request, session_id):
+    """A session's attendance list: add a worker by CURP (POSTed, never in a URL) or import a list."""
+    _staff_only(request)
+    session = get_object_or_404(TrainingSession.objects.visible_to(request.user).select_related("scheme"),
+                                public_id=session_id)
+    form = AttendanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from workers.validators import normalize_curp
+
+        worker = Worker.objects.visible_to(request.user).filter(curp=normalize_curp(form.cleaned_data["curp"])).first()
+        if worker is None:
+            form.add_error("curp", _("No worker with that CURP is registered in your office's scope."))
+        else:
+            services.attendance_record(session=session, worker=worker, by=request.user,
+                                       completed=form.cleaned_data["completed"], score=form.cleaned_data["score"])
+            messages.success(request, _("Attendance recorded."))
+            return redirect("session-detail", session_id=session.public_id)
+    attendance = session.attendance.select_related("worker").order_by("worker__paternal_surname", "worker__id")
+    return render(request, "certification/session_detail.html",
+                  {"session": session, "attendance": attendance, "form": form}, status=400 if form.errors else 200)
