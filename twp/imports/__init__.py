@@ -6,6 +6,7 @@ The apps that own the rows register an :class:`Importer` per kind (``workers`` r
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -51,7 +52,7 @@ class RowResult:
                 "errors": self.errors}
 
 
-class Importer:
+class Importer(abc.ABC):
     """One kind of import. Subclasses name their columns and write a batch of rows set-based.
 
     ``import_batch`` gets up to BATCH_SIZE ``(row number, {column: text})`` pairs and returns one
@@ -71,8 +72,9 @@ class Importer:
         """Validate the kind's options for this user; raise ValidationError per field."""
         return {}
 
+    @abc.abstractmethod
     def import_batch(self, *, job, rows: list[tuple[int, dict[str, str]]], by) -> list[RowResult]:
-        raise NotImplementedError
+        """Validate and write one batch of rows (its writes commit with its report); one result per row."""
 
 
 _registry: dict[str, Importer] = {}
