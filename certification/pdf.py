@@ -41,3 +41,13 @@ def certificate_pdf(certificate: Certificate, *, language: str = "es") -> bytes:
         pdf.set_font("Helvetica", "", 11)
         pdf.cell(0, 10, _latin1(str(_("Anyone can check this certificate at /verify/ with its code."))), align="C")
         return bytes(pdf.output())
+
+
+def certificate_pdf_response(certificate: Certificate):
+    """The certificate PDF, in the request's language, as a download named after its code."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(certificate_pdf(certificate, language=translation.get_language() or "es"),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+    return response

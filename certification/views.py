@@ -3,16 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certification import services
 from certification.forms import AttendanceForm, CertificateIssueForm, RevokeForm, TrainingSessionForm, VerifyForm
 from certification.models import Certificate, TrainingSession
-from certification.pdf import certificate_pdf
+from certification.pdf import certificate_pdf_response
 from twp.exceptions import DomainError
 from workers.models import Worker
 
@@ -70,11 +69,7 @@ def certificate_revoke(request, certificate_id):
 
 
 def certificate_download(request, certificate_id):
-    certificate = _visible_certificate(request, certificate_id)
-    response = HttpResponse(certificate_pdf(certificate, language=translation.get_language() or "es"),
-                            content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
-    return response
+    return certificate_pdf_response(_visible_certificate(request, certificate_id))
 
 
 def session_list(request):

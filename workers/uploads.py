@@ -22,3 +22,13 @@ def inspect_upload(file) -> str:
         if head.startswith(signature):
             return content_type
     raise ValidationError({"file": _("Only PDF, JPEG or PNG files are accepted.")})
+
+
+def document_file_response(document):
+    """The document's file as an attachment (404 without one). Callers check who may see it."""
+    from django.http import FileResponse, Http404
+
+    if not document.file:
+        raise Http404
+    return FileResponse(document.file.open("rb"), content_type=document.file_type, as_attachment=True,
+                        filename=f"{document.kind}-{document.public_id}")

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +23,7 @@ from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
 from workers.models import Document, Occupation, Worker, WorkerStatus
 from workers.panels import worker_panels
+from workers.uploads import document_file_response
 from workers.validators import CURP_PATTERN, normalize_curp
 
 PAGE_SIZE = 50
@@ -241,11 +242,7 @@ def document_file(request, public_id, document_id):
     """Documents are never public: the file is served only to staff who can see the worker."""
     if not request.user.is_program_staff:
         raise Http404
-    document = _visible_document(request, public_id, document_id)
-    if not document.file:
-        raise Http404
-    return FileResponse(document.file.open("rb"), content_type=document.file_type, as_attachment=True,
-                        filename=f"{document.kind}-{document.public_id}")
+    return document_file_response(_visible_document(request, public_id, document_id))
 
 
 @require_POST

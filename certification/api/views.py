@@ -1,7 +1,5 @@
 import dataclasses
 
-from django.http import HttpResponse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,7 +11,7 @@ from rest_framework.views import APIView
 from certification import services
 from certification.api import serializers
 from certification.models import Certificate, Scheme, TrainingSession
-from certification.pdf import certificate_pdf
+from certification.pdf import certificate_pdf_response
 from twp.exceptions import DomainError
 from twp.permissions import IsAdministratorOrReadOnly
 from workers.permissions import IsProgramStaff
@@ -63,11 +61,7 @@ class CertificateViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mix
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def pdf(self, request, id=None):
-        certificate = self.get_object()
-        response = HttpResponse(certificate_pdf(certificate, language=translation.get_language() or "es"),
-                                content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
-        return response
+        return certificate_pdf_response(self.get_object())
 
 
 class TrainingSessionViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,

@@ -1,4 +1,3 @@
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,6 +13,7 @@ from workers.eligibility import check_eligibility
 from workers.filtersets import WorkerFilterSet
 from workers.models import Document, Worker
 from workers.permissions import IsProgramStaff
+from workers.uploads import document_file_response
 
 EDITABLE = set(services.EDITABLE_FIELDS)
 
@@ -148,8 +148,4 @@ class DocumentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: OpenApiResponse()})
     @action(detail=True, methods=["get"])
     def file(self, request, worker_id=None, id=None):
-        document = self.get_object()
-        if not document.file:
-            raise Http404
-        return FileResponse(document.file.open("rb"), content_type=document.file_type, as_attachment=True,
-                            filename=f"{document.kind}-{document.public_id}")
+        return document_file_response(self.get_object())
