@@ -17,6 +17,7 @@ from tests.factories import (
     ProgramFactory,
     TOTPDeviceFactory,
     UserFactory,
+    WorksiteFactory,
 )
 from twp.models import Office, Role
 
@@ -85,7 +86,17 @@ def employer_a(db):
 
 @pytest.fixture
 def employer_b(db):
-    return EmployerFactory(legal_name="Vergers du Québec Inc.")
+    return EmployerFactory(legal_name="Vergers du Québec Inc.", region="CA-QC")
+
+
+@pytest.fixture
+def worksite_a(employer_a):
+    return WorksiteFactory(employer=employer_a, name="Leamington greenhouses", region="CA-ON")
+
+
+@pytest.fixture
+def worksite_b(employer_b):
+    return WorksiteFactory(employer=employer_b, name="Verger Saint-Joseph", city="Saint-Joseph", region="CA-QC")
 
 
 @pytest.fixture

@@ -1,14 +1,18 @@
 """factory_boy factories: one per model, with values a real office would type."""
 
 import base64
+import datetime
+import decimal
 import time
 
 import factory
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from employers.models import Employer, EmployerMembership
+from employers.models import Employer, EmployerMembership, RequestStatus, WorkerRequest, Worksite
 from twp.models import Office, Program, Role, User
+from workers.models import Occupation
 
 PASSWORD = "Correct-horse-battery-9"
 # Every test device shares this TOTP secret (base32, as an authenticator app would show it).
@@ -75,7 +79,63 @@ class EmployerFactory(factory.django.DjangoModelFactory):
 
     legal_name = factory.Sequence(lambda n: f"Farm number {n} Ltd.")
     country = "CA"
+    region = "CA-ON"
     status = Employer.Status.APPROVED
+    contact_name = "Pat Grower"
+    contact_email = factory.Sequence(lambda n: f"office{n}@farm.example.org")
+
+
+class WorksiteFactory(factory.django.DjangoModelFactory):
+    """A worksite whose housing passed an inspection valid from a year ago to two years ahead."""
+
+    class Meta:
+        model = Worksite
+
+    employer = factory.SubFactory(EmployerFactory)
+    name = factory.Sequence(lambda n: f"Field {n}")
+    address = "1 Concession Road"
+    city = "Leamington"
+    region = factory.LazyAttribute(lambda site: site.employer.region or f"{site.employer.country}-ON")
+    housing_inspection_result = Worksite.Inspection.PASSED
+    housing_inspected_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    housing_valid_until = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=730))
+
+
+def next_season_start() -> datetime.date:
+    """A Monday in May of next year: always past the lead time and inside the SAWP season."""
+    day = datetime.date(timezone.localdate().year + 1, 5, 1)
+    return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
+
+
+class WorkerRequestFactory(factory.django.DjangoModelFactory):
+    """A draft for 4 workers over 12 weeks of next season (use the services to change status,
+    or pass ``status`` for a fixture that does not care how it got there)."""
+
+    class Meta:
+        model = WorkerRequest
+
+    employer = factory.SubFactory(EmployerFactory)
+    program = factory.SubFactory(ProgramFactory)
+    worksite = factory.LazyAttribute(lambda request: WorksiteFactory(employer=request.employer))
+    occupation = factory.LazyFunction(lambda: Occupation.objects.order_by("code").first())
+    workers_requested = 4
+    start_date = factory.LazyFunction(next_season_start)
+    end_date = factory.LazyAttribute(lambda request: request.start_date + datetime.timedelta(weeks=12))
+    season = factory.LazyAttribute(lambda request: request.start_date.year)
+    wage_amount = decimal.Decimal("17.60")
+    wage_currency = "CAD"
+    hours_per_week = 40
+    labour_market_reference = "1234567"
+    status = RequestStatus.DRAFT
+    submitted_at = factory.LazyAttribute(
+        lambda request: None if request.status in ("draft", "cancelled") else timezone.now())
+    status_reason = factory.LazyAttribute(lambda request: "Not needed" if request.status == "rejected" else "")
+    created_by = factory.LazyAttribute(lambda request: _an_employer_user(request.employer))
+
+
+def _an_employer_user(employer):
+    membership = employer.memberships.select_related("user").order_by("id").first()
+    return membership.user if membership else EmployerUserFactory(employer=employer)
 
 
 class EmployerUserFactory(UserFactory):
@@ -176,3 +236,17 @@ class SchemeFactory(factory.django.DjangoModelFactory):
     name_en = "Dairy milk-quality training"
     validity_months = 24
     issuer = "Secretaría de Agricultura y Desarrollo Rural"
+
+
+def fully_documented(worker, verifier, *, start: datetime.date):
+    """Give ``worker`` the verified passport, medical approval and background check that make
+    them eligible for a contract starting on ``start`` (of up to 8 months)."""
+    now = timezone.now()
+    recent = min(timezone.localdate(), start - datetime.timedelta(days=60))
+    DocumentFactory(worker=worker, kind=DocumentKind.PASSPORT, expires_on=start + datetime.timedelta(days=3 * 365),
+                    issued_on=recent - datetime.timedelta(days=365), verified_by=verifier, verified_at=now)
+    DocumentFactory(worker=worker, kind=DocumentKind.MEDICAL, number="", issued_on=recent, expires_on=None,
+                    verified_by=verifier, verified_at=now)
+    DocumentFactory(worker=worker, kind=DocumentKind.BACKGROUND_CHECK, number="", issued_on=recent,
+                    expires_on=None, verified_by=verifier, verified_at=now)
+    return worker

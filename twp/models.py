@@ -1,7 +1,9 @@
 """The program's backbone: users and their roles, offices, programs (rules as data), notifications."""
 
+import datetime
 import uuid
 import zoneinfo
+from calendar import monthrange
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -13,6 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from twp import audit
 from twp.regions import DESTINATION_REGION_CODES, DESTINATION_REGIONS, MEXICAN_STATE_CODES, MEXICAN_STATES
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 class TimestampedModel(models.Model):
@@ -289,6 +298,12 @@ class Program(TimestampedModel):
     medical_approval_max_age_days = models.PositiveSmallIntegerField(
         _("maximum age of the medical approval (days)"), default=180
     )
+    # Requests: submitted at least this many days before their start (consulates need the time
+    # to review, allocate and get visas).
+    request_lead_days = models.PositiveSmallIntegerField(
+        _("request lead time (days)"), default=30,
+        help_text=_("A request must be submitted at least this many days before its start."),
+    )
 
     objects = ProgramQuerySet.as_manager()
 
@@ -329,6 +344,53 @@ class Program(TimestampedModel):
             date(year, self.season_end_month, self.season_end_day),
         )
 
+    def today(self) -> date:
+        """Today in the program's time zone: the day its deadlines are counted from."""
+        return datetime.datetime.now(tz=self.zone).date()
+
+    def earliest_request_start(self) -> date:
+        return self.today() + datetime.timedelta(days=self.request_lead_days)
+
+    def contract_period_errors(self, start: date, end: date, hours_per_week=None) -> dict[str, str]:
+        """Why [start, end) with ``hours_per_week`` breaks this program's length and season rules,
+        by field (empty when it does not). Requests and contracts both check their dates here.
+
+        ``end`` is exclusive: a contract from 1 May to 1 July runs 61 days."""
+        if end <= start:
+            return {"end_date": _("The end date must be after the start date.")}
+        errors = {}
+        days = (end - start).days
+        if days < 7 * self.min_contract_weeks:
+            errors["end_date"] = _("A contract lasts at least %(weeks)s weeks.") % {"weeks": self.min_contract_weeks}
+        elif end > add_months(start, self.max_contract_months):
+            errors["end_date"] = _("A contract lasts at most %(months)s months.") % {
+                "months": self.max_contract_months
+            }
+        season_start, season_end = self.season_window(start.year)
+        if start < season_start:
+            errors["start_date"] = _("The season starts on %(day)s.") % {"day": season_start.isoformat()}
+        elif end > season_end and "end_date" not in errors:
+            errors["end_date"] = _("The season ends on %(day)s: the contract must end by then.") % {
+                "day": season_end.isoformat()
+            }
+        if hours_per_week is not None and "end_date" not in errors:
+            total_hours = hours_per_week * days / 7
+            if total_hours < self.min_total_hours:
+                errors["hours_per_week"] = _(
+                    "%(hours)s hours a week over these dates make %(total)s hours; the program asks at least "
+                    "%(minimum)s."
+                ) % {"hours": hours_per_week, "total": int(total_hours), "minimum": self.min_total_hours}
+        return errors
+
+    def minimum_wage(self, *, region: str, occupation_id: int | None, on: date):
+        """The hourly minimum wage in force on ``on`` for an occupation in a region (an
+        occupation's own row wins over the region's general one), or None if the table has none."""
+        rows = self.minimum_wages.filter(region=region, effective_from__lte=on).filter(
+            Q(occupation_id=occupation_id) | Q(occupation__isnull=True)
+        )
+        row = rows.order_by(models.F("occupation_id").asc(nulls_last=True), "-effective_from").first()
+        return row.hourly_amount if row else None
+
     def clean(self):
         errors = {}
         try:
@@ -350,6 +412,34 @@ class Program(TimestampedModel):
                 errors["min_contract_weeks"] = _("The minimum contract length does not fit in the season.")
         if errors:
             raise ValidationError(errors)
+
+
+class MinimumWage(TimestampedModel):
+    """One row of a program's minimum wage table: the hourly wage in force from a date in a
+    destination province/state, for one occupation or (occupation empty) for all of them."""
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.CASCADE,
+                                related_name="minimum_wages")
+    region = models.CharField(_("province/state"), max_length=5, choices=DESTINATION_REGIONS)
+    occupation = models.ForeignKey("workers.Occupation", verbose_name=_("occupation"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    effective_from = models.DateField(_("effective from"))
+    hourly_amount = models.DecimalField(_("hourly minimum wage"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("minimum wage")
+        verbose_name_plural = _("minimum wages")
+        ordering = ["program", "region", "-effective_from"]
+        constraints = [
+            models.CheckConstraint(name="minimum_wage_positive", condition=Q(hourly_amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["program", "region", "occupation", "effective_from"], nulls_distinct=False,
+                name="minimum_wage_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} {self.region} {self.occupation or '*'} {self.effective_from}: {self.hourly_amount}"
 
 
 class NotificationQuerySet(models.QuerySet):
