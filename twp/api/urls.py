@@ -1,12 +1,10 @@
 from django.urls import path
 
-from employers.api.views import EmployerViewSet
 from twp.api import views
 from twp.api.router import router
 
 router.register("programs", views.ProgramViewSet, basename="program")
 router.register("offices", views.OfficeViewSet, basename="office")
-router.register("employers", EmployerViewSet, basename="employer")
 
 urlpatterns = [
     path("auth/token/", views.TokenCreateView.as_view(), name="api-token"),

@@ -1,0 +1,3 @@
+"""Staff pages (under /review/): employer approval queue, request review queue and decisions."""
+
+urlpatterns = []
