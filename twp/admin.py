@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from twp import services
-from twp.models import Notification, Office, Program, User
+from twp.models import MinimumWage, Notification, Office, Program, User
 
 
 @admin.action(description=_("Deactivate (ends their sessions and API tokens)"))
@@ -28,10 +28,19 @@ class OfficeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class MinimumWageInline(admin.TabularInline):
+    """The program's minimum wage table: a new row with a later date replaces an old one."""
+
+    model = MinimumWage
+    raw_id_fields = ["occupation"]
+    extra = 0
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "destination_country", "currency", "is_active"]
     list_filter = ["destination_country", "is_active"]
+    inlines = [MinimumWageInline]
 
 
 @admin.register(Notification)
