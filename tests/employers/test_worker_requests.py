@@ -308,3 +308,23 @@ def test_employer_visibility_follows_worksites(personas, employer_a, employer_b,
     assert set(Employer.objects.visible_to(personas["staff_ontario"])) == {employer_a}
     assert set(Employer.objects.visible_to(personas["staff_tlaxcala"])) == set()
     assert set(Employer.objects.visible_to(personas["employer_a"])) == {employer_a}
+
+
+def test_the_database_refuses_more_named_workers_than_requested(program, employer_a, administrator):
+    from django.db import IntegrityError, connection, transaction
+
+    def now_and_at_commit():
+        # A deferred trigger answers at commit; SET CONSTRAINTS makes it answer inside the test.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    request = WorkerRequestFactory(program=program, employer=employer_a, workers_requested=2)
+    NamedWorker.objects.create(request=request, worker=WorkerFactory(), added_by=administrator)
+    NamedWorker.objects.create(request=request, worker=WorkerFactory(), added_by=administrator)
+    with pytest.raises(IntegrityError, match="names 3 workers but asks for 2"), transaction.atomic():
+        NamedWorker.objects.create(request=request, worker=WorkerFactory(), added_by=administrator)
+        now_and_at_commit()
+    with pytest.raises(IntegrityError, match="names 2 workers but asks for 1"), transaction.atomic():
+        WorkerRequest.objects.filter(pk=request.pk).update(workers_requested=1)
+        now_and_at_commit()
+    assert request.named_workers.count() == 2
