@@ -247,11 +247,15 @@ def _cursor(row: WorkerRequest) -> str:
 def _after(queryset, cursor: str):
     """The rows after ``cursor`` in (submitted_at ascending with never-submitted last, id) order."""
     stamp, _separator, pk = cursor.partition("_")
-    if not pk.isdigit() or not (stamp == "n" or stamp.isdigit()):
+    # A cursor someone typed is ignored rather than answered with an error.
+    if not (pk.isdigit() and len(pk) <= 18) or not (stamp == "n" or (stamp.isdigit() and len(stamp) <= 18)):
         return queryset
     if stamp == "n":
         return queryset.filter(submitted_at__isnull=True, id__gt=int(pk))
-    submitted_at = EPOCH + datetime.timedelta(microseconds=int(stamp))
+    try:
+        submitted_at = EPOCH + datetime.timedelta(microseconds=int(stamp))
+    except OverflowError:
+        return queryset
     return queryset.filter(Q(submitted_at__gt=submitted_at) | Q(submitted_at=submitted_at, id__gt=int(pk))
                            | Q(submitted_at__isnull=True))
 

@@ -492,3 +492,12 @@ def test_the_staff_home_of_a_state_office_has_nothing_to_decide(sign_in, staff_t
     panels = {panel["key"]: panel for panel in response.context["panels"]}
     assert (panels["requests"]["count"], panels["employers"]["count"]) == (0, 0)
     assert 'id="panel-requests"' in response.text
+
+
+@pytest.mark.parametrize("cursor", ["999999999999999999_1", "n_999999999999999999999", "garbage", "_"])
+def test_a_cursor_someone_typed_shows_the_first_page_instead_of_an_error(sign_in, staff_ontario, program,
+                                                                         worksite_a, cursor):
+    worker_request = submitted(worksite_a, program=program)
+    response = sign_in(staff_ontario).get(QUEUE, {"after": cursor})
+    assert response.status_code == 200
+    assert numbers_in(response) == [worker_request.number]
