@@ -16,6 +16,7 @@ from django_otp import match_token, user_has_device
 from twp import services
 from twp.exceptions import DomainError
 from twp.forms import SecondFactorForm
+from twp.panels import staff_home_panels
 from twp.permissions import EmployerRequiredMixin, ProgramStaffRequiredMixin
 from twp.security import needs_second_factor, session_is_verified
 
@@ -28,10 +29,16 @@ def home(request):
 
 
 class StaffHomeView(ProgramStaffRequiredMixin, TemplateView):
-    """What needs action today. Later issues fill its panels (requests to review, contracts
-    ending, overdue returns); each panel shows an empty state until then."""
+    """What needs action today. The apps that own the work fill its panels (``twp.panels``:
+    requests to review, employers awaiting approval); the panels of later issues (contracts
+    ending, overdue returns) show an empty state until then."""
 
     template_name = "twp/staff_home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = staff_home_panels(self.request)
+        return context
 
 
 class EmployerHomeView(EmployerRequiredMixin, TemplateView):

@@ -1,16 +1,22 @@
 """`make run` loads the demo data; running it twice gives the same data."""
 
 import base64
+import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from certification.models import Certificate
-from employers.models import Employer, EmployerMembership
+from employers.models import Employer, EmployerMembership, NamedWorker, RequestStatus, WorkerRequest, Worksite
+from employers.validators import business_number_errors
+from employers.worker_requests import former_workers, request_errors
 from tests.factories import totp_code
 from twp.management.commands.load_demo import DEMO_LOGINS
-from twp.models import Office, Program, User
+from twp.models import MinimumWage, Office, Program, User
+
+DEMO_PROVINCES = ["CA-AB", "CA-BC", "CA-ON", "CA-QC"]
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +29,13 @@ def snapshot():
         "employers": list(Employer.objects.order_by("pk").values_list("pk", "legal_name", "status")),
         "memberships": list(EmployerMembership.objects.order_by("pk").values_list("user_id", "employer_id")),
         "certificates": list(Certificate.objects.order_by("pk").values_list("pk", "worker_id", "verification_code")),
+        "worksites": list(Worksite.objects.order_by("pk").values_list("pk", "employer_id", "name",
+                                                                      "housing_valid_until")),
+        "requests": list(WorkerRequest.objects.order_by("pk").values_list("pk", "employer_id", "status",
+                                                                          "start_date", "version")),
+        "named_workers": list(NamedWorker.objects.order_by("pk").values_list("request_id", "worker_id")),
+        "minimum_wages": list(MinimumWage.objects.order_by("pk").values_list("region", "effective_from",
+                                                                            "hourly_amount")),
     }
 
 
@@ -66,3 +79,68 @@ def test_every_demo_staff_account_and_the_administrator_have_the_printed_totp_de
     by_user = {device.user.username: device.key for device in devices}
     assert by_user["admin"] == base64.b32decode(secrets["admin"]).hex()
     assert by_user["staff.quebec"] == by_user["staff.ontario"] == base64.b32decode(secrets["staff.ontario"]).hex()
+
+
+def test_demo_has_twenty_employers_in_the_four_demo_provinces_with_valid_business_numbers():
+    call_command("load_demo")
+    employers = list(Employer.objects.prefetch_related("worksites"))
+    assert len(employers) == 20
+    assert sorted({employer.region for employer in employers}) == DEMO_PROVINCES
+    assert {employer.legal_name for employer in employers} >= {"Demo Farms Ltd.", "Vergers du Québec Inc."}
+    for employer in employers:
+        assert business_number_errors("CA", employer.business_number) == {}, employer
+        assert employer.contact_name and employer.contact_email and employer.contact_phone
+        assert 1 <= len(employer.worksites.all()) <= 2
+        for site in employer.worksites.all():
+            assert site.region == employer.region
+            assert site.housing_inspection_result == Worksite.Inspection.PASSED
+    assert len({employer.business_number for employer in employers}) == 20
+    statuses = sorted({employer.status for employer in employers})
+    assert statuses == ["approved", "pending", "rejected", "suspended"]
+    # Each demo consulate has an employer waiting for its approval.
+    pending = Employer.objects.filter(status="pending")
+    assert sorted(pending.values_list("region", flat=True)) == DEMO_PROVINCES
+
+
+def test_the_demo_logins_act_for_their_employers():
+    call_command("load_demo")
+    assert EmployerMembership.objects.get(user__username="employer.demo").employer.legal_name == "Demo Farms Ltd."
+    assert EmployerMembership.objects.get(user__username="employer.quebec").employer.legal_name == (
+        "Vergers du Québec Inc.")
+
+
+def test_demo_requests_reach_every_status_of_this_issue_across_employers_and_seasons():
+    call_command("load_demo")
+    requests = WorkerRequest.objects.select_related("employer", "worksite", "program")
+    assert sorted({request.status for request in requests}) == sorted(
+        [RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.APPROVED, RequestStatus.REJECTED,
+         RequestStatus.CANCELLED])
+    assert len({request.season for request in requests}) == 2
+    assert len({request.employer_id for request in requests}) >= 10
+    assert sorted({request.worksite.region for request in requests if request.status == "submitted"}) == (
+        DEMO_PROVINCES)
+    for request in requests.filter(status=RequestStatus.REJECTED):
+        assert request.status_reason
+        assert request.timeline.get(kind="rejected").reason == request.status_reason
+    # Next season's requests past the draft stage obey every rule an approval checks.
+    next_season = max(request.season for request in requests)
+    for request in requests.filter(season=next_season).exclude(status=RequestStatus.DRAFT):
+        assert request_errors(request, submitting=True, lead_time=False) == {}, request.labour_market_reference
+
+
+def test_last_seasons_demo_requests_give_the_demo_employer_workers_to_name_again():
+    call_command("load_demo")
+    demo_farms = Employer.objects.get(legal_name="Demo Farms Ltd.")
+    assert len(former_workers(demo_farms)) == 6
+
+
+def test_demo_minimum_wages_cover_the_demo_provinces():
+    call_command("load_demo")
+    program = Program.objects.get(code="sawp-canada")
+    assert program.request_lead_days == 45
+    assert sorted(set(MinimumWage.objects.filter(program=program).values_list("region", flat=True))) == (
+        DEMO_PROVINCES)
+    on = datetime.date(2026, 7, 1)
+    wages = {region: program.minimum_wage(region=region, occupation_id=None, on=on) for region in DEMO_PROVINCES}
+    assert wages == {"CA-AB": Decimal("15.00"), "CA-BC": Decimal("17.85"), "CA-ON": Decimal("17.60"),
+                     "CA-QC": Decimal("16.10")}

@@ -1,4 +1,5 @@
-"""Load the demo data: the SAWP Canada program, offices and one login per role.
+"""Load the demo data: the SAWP Canada program, offices, workers, employers with their requests, and
+one login per role.
 
 Idempotent: every row is found by its natural key and brought to the demo values, so running it
 twice leaves the same data (and the same passwords)."""
@@ -10,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from employers.models import Employer, EmployerMembership
 from twp.models import Office, Program, Role, User
 
 DEMO_PROGRAM = {
@@ -30,6 +30,8 @@ DEMO_PROGRAM = {
     "minimum_age": 18,
     "passport_validity_margin_days": 30,
     "medical_approval_max_age_days": 180,
+    # Consulates need the time to review, allocate and get visas.
+    "request_lead_days": 45,
 }
 
 # (name, kind, Mexican states, destination regions, staff username)
@@ -40,12 +42,6 @@ DEMO_OFFICES = [
     ("Consulado de México en Calgary", "consulate", [], ["CA-AB"], "staff.alberta"),
     ("Servicio Nacional de Empleo Tlaxcala", "state_office", ["TLA"], [], "staff.tlaxcala"),
     ("Servicio Nacional de Empleo Estado de México", "state_office", ["MEX"], [], "staff.edomex"),
-]
-
-# (name, country, status, employer username)
-DEMO_EMPLOYERS = [
-    ("Demo Farms Ltd.", "CA", "approved", "employer.demo"),
-    ("Vergers du Québec Inc.", "CA", "approved", "employer.quebec"),
 ]
 
 # Certification schemes from the policy paper: dairy, construction safety, English.
@@ -122,12 +118,6 @@ def load_demo() -> None:
             defaults={"kind": kind, "mexican_states": states, "destination_regions": regions},
         )
         _user(username, role=Role.STAFF, office=office)
-    for name, country, status, username in DEMO_EMPLOYERS:
-        employer, _created = Employer.objects.update_or_create(
-            legal_name=name, defaults={"country": country, "status": status}
-        )
-        user = _user(username, role=Role.EMPLOYER, language="en")
-        EmployerMembership.objects.update_or_create(user=user, defaults={"employer": employer})
     # The demo composes every app's data, like the project's urls.py composes their pages.
     from certification.models import Scheme
 
@@ -138,6 +128,13 @@ def load_demo() -> None:
     admin = User.objects.get(username="admin")
     _demo_workers(verifier=admin)
     _demo_certificates(issuer=admin)
+    # Twenty employers with worksites, the minimum wage table and requests in every status; last
+    # season's requests name demo workers, whom their employers may name again.
+    from employers.demo import load_demo_employers
+    from workers.generator import generated_workers
+
+    load_demo_employers(program=Program.objects.get(code=DEMO_PROGRAM["code"]),
+                        demo_workers=generated_workers(DEMO_WORKER_SEED).order_by("id"), user_factory=_user)
 
 
 # Every DEMO_CERTIFIED_EVERY-th demo worker (oldest first) holds a dairy certificate.
@@ -172,7 +169,7 @@ def _demo_workers(*, verifier: User) -> None:
 
 
 class Command(BaseCommand):
-    help = "Load the demo program, offices, employers and one login per role (idempotent)."
+    help = "Load the demo program, offices, employers, requests and one login per role (idempotent)."
 
     def handle(self, *args, **options):
         load_demo()
