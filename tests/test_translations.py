@@ -47,6 +47,7 @@ def test_placeholders_survive_translation():
     broken = [
         entry.msgid
         for entry in catalogue.translated_entries()
-        if sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr))
+        for translation in (entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr])
+        if sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(translation))
     ]
     assert not broken, f"Translations that lose or invent a placeholder: {broken}"

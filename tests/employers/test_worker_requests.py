@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from employers import worker_requests as requests_service
 from employers.models import Employer, NamedWorker, RequestEvent, RequestStatus, WorkerRequest
@@ -23,6 +23,13 @@ from twp.models import MinimumWage, Notification
 from workers.models import Occupation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # The messages are asserted in English; the Spanish catalogue is checked on its own.
+    with translation.override("en"):
+        yield
 
 
 def terms(program, worksite, **overrides):
