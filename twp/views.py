@@ -16,7 +16,7 @@ from django_otp import match_token, user_has_device
 from twp import services
 from twp.exceptions import DomainError
 from twp.forms import SecondFactorForm
-from twp.permissions import EmployerRequiredMixin, ProgramStaffRequiredMixin
+from twp.permissions import ProgramStaffRequiredMixin
 from twp.security import needs_second_factor, session_is_verified
 
 
@@ -32,16 +32,6 @@ class StaffHomeView(ProgramStaffRequiredMixin, TemplateView):
     ending, overdue returns); each panel shows an empty state until then."""
 
     template_name = "twp/staff_home.html"
-
-
-class EmployerHomeView(EmployerRequiredMixin, TemplateView):
-    template_name = "twp/employer_home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        membership = getattr(self.request.user, "employer_membership", None)
-        context["employer"] = membership.employer if membership else None
-        return context
 
 
 def _safe_next(request) -> str:
