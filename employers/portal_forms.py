@@ -168,7 +168,11 @@ class WorkerRequestForm(forms.Form):
         if len(currencies) == 1:
             self.fields["wage_amount"].label = _("Hourly wage (%(currency)s)") % {"currency": currencies[0]}
         self.fields["wage_amount"].help_text = _("In the program's currency, shown next to its name.")
-        self.fields["worksite"].queryset = Worksite.objects.visible_to(user).filter(employer=employer)
+        worksites = Worksite.objects.visible_to(user).filter(employer=employer)
+        self.fields["worksite"].queryset = worksites
+        sites = list(worksites[:2])
+        if len(sites) == 1:
+            self.fields["worksite"].initial = sites[0].pk
         self.fields["worksite"].label_from_instance = lambda site: f"{site.name} — {site.city}"
         english = (get_language() or "es").startswith("en")
         self.fields["occupation"].queryset = Occupation.objects.order_by("name_en" if english else "name_es")
