@@ -24,6 +24,7 @@ from employers import services
 from employers import worker_requests as requests_service
 from employers.models import Employer, RequestStatus, WorkerRequest, Worksite, employer_of
 from employers.portal_forms import (
+    REQUIRED_LANGUAGE_CHOICES,
     AccountForm,
     AmendForm,
     CancelForm,
@@ -39,6 +40,7 @@ from twp.permissions import EmployerRequiredMixin
 from twp.services import email_verification_send
 
 PAGE_SIZE = 20
+LANGUAGE_NAMES = dict(REQUIRED_LANGUAGE_CHOICES)
 MAX_PAGE_SIZE = 100
 # Signing in a person who just created their account (sign-up, invitation): no password check
 # again, so no lockout backend either.
@@ -355,6 +357,7 @@ class RequestDetailView(PortalView):
             "candidates": candidates,
             "events": worker_request.timeline.all(),
             "copy_season": _copy_season(worker_request),
+            "language_names": [str(LANGUAGE_NAMES.get(code, code)) for code in worker_request.required_languages],
         })
 
 
@@ -446,8 +449,15 @@ class RequestAmendView(PortalView):
             except InvalidTransition as error:
                 messages.error(request, _invalid_transition_text(error))
                 return redirect("employer-request-detail", public_id=public_id)
-            except StaleVersion as error:
-                form.add_error(None, str(error.message))
+            except StaleVersion:
+                # As with drafts: the typed values stay, now based on the current version.
+                data = request.POST.copy()
+                data["version"] = WorkerRequest.objects.get(pk=worker_request.pk).version
+                form = AmendForm(data)
+                form.is_valid()
+                form.add_error(None, _(
+                    "Someone else changed this request while you were editing it, so nothing was saved. "
+                    "Your changes are still below: compare them with the request and save again."))
             except (ValidationError, DomainError) as error:
                 _apply_form_errors(form, error)
             else:

@@ -282,6 +282,8 @@ def test_an_employer_drafts_a_request(employer_client, program, employer_a, work
     assert created.status == RequestStatus.DRAFT
     assert created.wage_currency == "CAD"
     assert created.required_languages == ["en"]
+    detail = employer_client.get(response["Location"])
+    assert detail.context["language_names"] == ["English"]
     assert created.created_by.username == "employer.a"
 
 
@@ -362,6 +364,7 @@ def test_the_detail_page_shows_terms_actions_and_timeline(employer_client, draft
     assert response.context["actions"] == ["cancel", "copy", "edit", "submit"]
     assert "Submit for review" in response.text
     assert "17.60 CAD" in response.text
+    assert response.context["language_names"] == []
     assert [event.kind for event in response.context["events"]] == []
     assert 'aria-label="Timeline"' in response.text
 
@@ -668,3 +671,19 @@ def test_employers_of_another_country_see_only_their_programs(client, program):
     client.force_login(user)
     response = client.get(reverse("employer-request-create"), HTTP_ACCEPT_LANGUAGE="en")
     assert [p.code for p in response.context["form"].fields["program"].queryset] == ["h2a-us"]
+
+
+def test_a_stale_amendment_keeps_the_users_input(employer_client, program, employer_a, worksite_a, employer_a_user):
+    approved = WorkerRequestFactory(program=program, employer=employer_a, worksite=worksite_a,
+                                    status=RequestStatus.APPROVED)
+    WorkerRequest.objects.filter(pk=approved.pk).update(version=2)
+    response = employer_client.post(reverse("employer-request-amend", args=[approved.public_id]), {
+        "workers_requested": 6, "start_date": approved.start_date.isoformat(),
+        "end_date": approved.end_date.isoformat(), "reason": "Bigger harvest", "version": 1,
+    })
+    assert response.status_code == 400
+    assert "Someone else changed this request" in response.text
+    assert response.context["form"]["workers_requested"].value() == "6"
+    assert response.context["form"]["version"].value() == 2
+    approved.refresh_from_db()
+    assert (approved.status, approved.workers_requested) == (RequestStatus.APPROVED, 4)
