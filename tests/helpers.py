@@ -8,7 +8,7 @@
   catches the bug it is about.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,17 +66,23 @@ def check_cell(cell: Cell, *, personas: dict, objects: dict[str, Any], state: Ca
     return response
 
 
-def assert_constant_queries(client, url: str, *, sizes: Iterable[int] = (2, 10), params: dict | None = None) -> int:
+def assert_constant_queries(client, url: str, *, sizes: Iterable[int] = (2, 10), params: dict | None = None,
+                            rows: Callable[[Any], Sized] | None = None) -> int:
     """Fetch a list at two page sizes; both must fill their page and cost the same queries.
 
+    ``rows(response)`` returns the rows a page shows (for pages: e.g. a context variable); by
+    default the JSON body's ``results`` (or the body itself).
     Returns the query count so the caller can pin it (with a comment naming the queries)."""
     counts = {}
     for size in sizes:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, {**(params or {}), "page_size": size})
         assert response.status_code == 200, response.content[:500]
-        rows = response.json()["results"] if "results" in response.json() else response.json()
-        assert len(rows) == size, f"seed at least {max(sizes)} rows: page of {size} had {len(rows)}"
+        if rows is not None:
+            shown = rows(response)
+        else:
+            shown = response.json()["results"] if "results" in response.json() else response.json()
+        assert len(shown) == size, f"seed at least {max(sizes)} rows: page of {size} had {len(shown)}"
         counts[size] = len(queries)
     assert len(set(counts.values())) == 1, f"queries grow with page size: {counts}"
     return next(iter(counts.values()))

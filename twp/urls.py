@@ -12,7 +12,6 @@ from twp.api.router import router
 urlpatterns = [
     path("", views.home, name="home"),
     path("staff/", views.StaffHomeView.as_view(), name="staff-home"),
-    path("portal/", views.EmployerHomeView.as_view(), name="employer-home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

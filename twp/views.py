@@ -17,7 +17,7 @@ from twp import services
 from twp.exceptions import DomainError
 from twp.forms import SecondFactorForm
 from twp.panels import staff_home_panels
-from twp.permissions import EmployerRequiredMixin, ProgramStaffRequiredMixin
+from twp.permissions import ProgramStaffRequiredMixin
 from twp.security import needs_second_factor, session_is_verified
 
 
@@ -38,16 +38,6 @@ class StaffHomeView(ProgramStaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["panels"] = staff_home_panels(self.request)
-        return context
-
-
-class EmployerHomeView(EmployerRequiredMixin, TemplateView):
-    template_name = "twp/employer_home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        membership = getattr(self.request.user, "employer_membership", None)
-        context["employer"] = membership.employer if membership else None
         return context
 
 
