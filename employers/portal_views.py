@@ -4,7 +4,6 @@ cancellation, copies, amendments, named workers), worksites, colleagues and invi
 Each view parses the form, calls one service and renders; rules are in ``employers.services`` and
 ``employers.worker_requests``. Another employer's request or worksite is not found (404)."""
 
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -105,18 +104,6 @@ def _invalid_transition_text(error: InvalidTransition) -> str:
 
 def _request_labels() -> dict:
     return {field.name: str(field.verbose_name).capitalize() for field in WorkerRequest._meta.fields}
-
-
-def _copy_season(source: WorkerRequest) -> int:
-    """The season a copy goes to: the first after the original's whose start is still far enough
-    ahead to be filed (at most five seasons later, as ``request_copy`` allows)."""
-    earliest = source.program.earliest_request_start()
-    for years in range(1, 6):
-        season = source.season + years
-        start = datetime.date(season, source.start_date.month, min(source.start_date.day, 28))
-        if start >= earliest:
-            return season
-    return source.season + 1
 
 
 def _version(request) -> int | None:
@@ -356,7 +343,7 @@ class RequestDetailView(PortalView):
             "may_unname": worker_request.status in requests_service.NAMEABLE_STATUSES,
             "candidates": candidates,
             "events": worker_request.timeline.all(),
-            "copy_season": _copy_season(worker_request),
+            "copy_season": requests_service.copy_season(worker_request),
             "language_names": [str(LANGUAGE_NAMES.get(code, code)) for code in worker_request.required_languages],
         })
 
@@ -410,7 +397,7 @@ class RequestCopyView(PortalView):
     def post(self, request, public_id):
         source = self.own_request(public_id)
         try:
-            copy = requests_service.request_copy(request=source, by=request.user, season=_copy_season(source))
+            copy = requests_service.request_copy(request=source, by=request.user)
         except DomainError as error:
             for line in _error_messages(error):
                 messages.error(request, line)

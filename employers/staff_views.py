@@ -28,7 +28,7 @@ from twp.exceptions import DomainError, InvalidTransition, StaleVersion
 from twp.models import Office, Program, Role, User
 from twp.permissions import ProgramStaffRequiredMixin
 from twp.regions import DESTINATION_REGIONS
-from workers.models import Occupation, Worker
+from workers.models import Occupation
 from workers.validators import normalize_curp
 
 PAGE_SIZE = 50
@@ -374,16 +374,16 @@ def render_request_detail(request, worker_request: WorkerRequest, name_form: Nam
 
 class RequestNameWorkerView(ProgramStaffRequiredMixin, View):
     """Staff name a worker on a request by CURP (POSTed, never in a URL), among the workers
-    they can see."""
+    they may name (``nameable_workers``)."""
 
     def post(self, request, public_id):
         worker_request = _visible_request(request, public_id)
         form = NamedWorkerForm(request.POST)
         if form.is_valid():
-            worker = Worker.objects.visible_to(request.user).filter(
+            worker = request_services.nameable_workers(worker_request, request.user).filter(
                 curp=normalize_curp(form.cleaned_data["curp"])).first()
             if worker is None:
-                form.add_error("curp", _("No worker with that CURP is registered in your office's scope."))
+                form.add_error("curp", _("No worker you may name is registered with this CURP."))
             else:
                 try:
                     request_services.named_worker_add(request=worker_request, worker=worker, by=request.user)

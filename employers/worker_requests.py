@@ -305,15 +305,15 @@ def request_amend(*, request: WorkerRequest, by: User, version: int, reason: str
 
 @transaction.atomic
 def request_copy(*, request: WorkerRequest, by: User, season: int | None = None) -> WorkerRequest:
-    """A new draft with the same terms, moved to ``season`` (default: the next season after the
-    original's), with the same named workers: returning employers file nearly the same request
-    every year. Nothing of the original's history is copied."""
+    """A new draft with the same terms, moved to ``season`` (default: :func:`copy_season`), with
+    the same named workers: returning employers file nearly the same request every year. Nothing
+    of the original's history is copied."""
     if not _owner_or_administrator(by, request):
         raise PermissionDenied
     source = WorkerRequest.objects.select_related("program", "worksite", "employer").get(pk=request.pk)
-    season = season or source.season + 1
+    season = season or copy_season(source)
     years = season - source.season
-    if years < 0 or years > 5:
+    if years < 0 or years > MAX_COPY_YEARS:
         raise DomainError(_("Copy into this season or one of the next five."), field="season")
     copy = WorkerRequest(
         employer=source.employer, created_by=by, copied_from=source,
@@ -333,6 +333,19 @@ def request_copy(*, request: WorkerRequest, by: User, season: int | None = None)
     _event(copy, RequestEvent.Kind.COPIED, by=by, to_status=S.DRAFT,
            details={"from": str(source.public_id), "number": source.number})
     return copy
+
+
+MAX_COPY_YEARS = 5
+
+
+def copy_season(source: WorkerRequest) -> int:
+    """The season a copy goes to by default: the first after the original's whose start date can
+    still be filed (past the lead time), at most five seasons later."""
+    earliest = source.program.earliest_request_start()
+    for years in range(1, MAX_COPY_YEARS + 1):
+        if _shift_years(source.start_date, years) >= earliest:
+            return source.season + years
+    return source.season + 1
 
 
 def _shift_years(day: datetime.date, years: int) -> datetime.date:
@@ -398,6 +411,18 @@ def named_worker_checks(request: WorkerRequest) -> list[NamedWorkerCheck]:
 NAMEABLE_STATUSES = (S.DRAFT, S.SUBMITTED)
 
 
+def nameable_workers(request: WorkerRequest, user: User):
+    """The workers staff may name on ``request`` by CURP: any active worker for whoever reviews
+    the request (an administrator or the consulate over its worksite: the employer asks for
+    people the consulate may never have placed before), otherwise the workers the staff member
+    sees (a state office naming its own workers). Employers and service accounts: none."""
+    if not user.is_program_staff or user.is_service_account:
+        return Worker.objects.none()
+    if _governs(user, request):
+        return Worker.objects.active()
+    return Worker.objects.visible_to(user)
+
+
 @transaction.atomic
 def named_worker_add(*, request: WorkerRequest, worker: Worker, by: User) -> NamedWorker:
     """Name a worker on a draft or submitted request. Employers name only their former workers
@@ -407,9 +432,8 @@ def named_worker_add(*, request: WorkerRequest, worker: Worker, by: User) -> Nam
         if worker.pk not in {row["worker"].pk for row in former_workers(current.employer)}:
             # The same answer whether or not the worker exists: employers never learn that.
             raise DomainError(_("Choose one of the workers you employed in earlier seasons."), field="worker")
-    elif not (by.is_program_staff and not by.is_service_account
-              and WorkerRequest.objects.visible_to(by).filter(pk=current.pk).exists()
-              and Worker.objects.visible_to(by).filter(pk=worker.pk).exists()):
+    elif not (WorkerRequest.objects.visible_to(by).filter(pk=current.pk).exists()
+              and nameable_workers(current, by).filter(pk=worker.pk).exists()):
         raise PermissionDenied
     if current.status not in NAMEABLE_STATUSES:
         raise InvalidTransition(current=current.status, action="name-worker", allowed=allowed_actions(current, by))

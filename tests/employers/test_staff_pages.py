@@ -319,16 +319,20 @@ def test_an_administrator_names_a_worker_by_curp_and_removes_them(sign_in, admin
     assert not worker_request.named_workers.exists()
 
 
-def test_naming_a_curp_outside_ones_scope_names_nobody(sign_in, staff_ontario, program, worksite_a, worker_tlaxcala):
-    """Consulate staff see no workers of Mexican states: the CURP is not found, whether or not it exists."""
+def test_the_reviewing_consulate_names_a_worker_of_any_state_by_curp(sign_in, staff_ontario, program, worksite_a,
+                                                                      worker_tlaxcala):
+    """The employer asks for people by name; the consulate reviewing the request may name any
+    registered worker, and an unknown CURP names nobody."""
     worker_request = submitted(worksite_a, program=program)
     client = sign_in(staff_ontario)
     url = reverse("review-request-name-worker", args=[worker_request.public_id])
-    known = client.post(url, {"curp": worker_tlaxcala.curp})
     unknown = client.post(url, {"curp": "XXXX000000HXXXXX00"})
-    assert known.status_code == unknown.status_code == 400
-    assert known.context["name_form"].errors == unknown.context["name_form"].errors
+    assert unknown.status_code == 400
+    assert unknown.context["name_form"].errors["curp"]
     assert not NamedWorker.objects.exists()
+    known = client.post(url, {"curp": worker_tlaxcala.curp})
+    assert known.status_code == 302
+    assert list(NamedWorker.objects.values_list("worker", flat=True)) == [worker_tlaxcala.pk]
 
 
 def test_naming_more_workers_than_requested_is_refused_on_the_curp_field(sign_in, administrator, program,

@@ -284,10 +284,10 @@ def test_the_same_worker_cannot_be_named_twice(program, employer_a, administrato
         requests_service.named_worker_add(request=request, worker=worker, by=administrator)
 
 
-def test_staff_name_only_workers_they_can_see(program, employer_a, staff_ontario):
+def test_staff_name_only_workers_they_can_see(program, employer_a, staff_quebec):
     request = WorkerRequestFactory(program=program, employer=employer_a)
     with pytest.raises(PermissionDenied):
-        requests_service.named_worker_add(request=request, worker=WorkerFactory(), by=staff_ontario)
+        requests_service.named_worker_add(request=request, worker=WorkerFactory(), by=staff_quebec)
 
 
 # --- visibility ----------------------------------------------------------------------------------
@@ -335,3 +335,12 @@ def test_the_database_refuses_more_named_workers_than_requested(program, employe
         WorkerRequest.objects.filter(pk=request.pk).update(workers_requested=1)
         now_and_at_commit()
     assert request.named_workers.count() == 2
+
+
+def test_the_reviewing_consulate_names_any_worker_by_curp(program, employer_a, staff_ontario, staff_quebec):
+    request = WorkerRequestFactory(program=program, employer=employer_a, status=RequestStatus.SUBMITTED)
+    worker = WorkerFactory()  # from Tlaxcala: outside the Ontario consulate's own worker scope
+    assert worker in requests_service.nameable_workers(request, staff_ontario)
+    requests_service.named_worker_add(request=request, worker=worker, by=staff_ontario)
+    assert request.named_workers.filter(worker=worker).exists()
+    assert not requests_service.nameable_workers(request, staff_quebec).exists()
