@@ -35,12 +35,16 @@ def _acts_for(user, employer: Employer) -> bool:
 
 
 class EditsOwnEmployer(permissions.BasePermission):
-    """Reads for everyone who sees the employer; changes by its own users and administrators (403
-    for the staff who see it)."""
+    """Everyone who sees the employer reads it; its own users and administrators change its record
+    and worksites (403 for the staff who see it)."""
+
+    EDITS = ("create", "update", "partial_update")
 
     def has_object_permission(self, request, view, obj):
+        if view.action not in self.EDITS:
+            return True  # reads, and status actions (their service decides who may act)
         employer = obj if isinstance(obj, Employer) else obj.employer
-        return request.method in permissions.SAFE_METHODS or _acts_for(request.user, employer)
+        return _acts_for(request.user, employer)
 
 
 class DraftsRequests(permissions.BasePermission):
@@ -308,7 +312,7 @@ class NamedWorkerViewSet(RequestChildMixin, mixins.ListModelMixin, viewsets.Gene
         return self.get_worker_request().named_workers.order_by("id")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset().only("id"))
+        page = self.paginate_queryset(self.get_queryset())
         checks = {check.named.pk: check for check in requests_service.named_worker_checks(self.get_worker_request())}
         rows = [checks[named.pk] for named in page if named.pk in checks]
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
