@@ -133,6 +133,21 @@ class ProgramField(serializers.PrimaryKeyRelatedField):
         return Program.objects.visible_to(_caller(self)).active()
 
 
+class FlatListField(serializers.ListField):
+    """A list whose errors are one flat list of messages for the field (the API's error format has
+    no nesting), not a message per position."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict):
+                messages = [str(message) for messages in detail.values() for message in messages]
+                raise serializers.ValidationError(list(dict.fromkeys(messages))) from error
+            raise
+
+
 @extend_schema_serializer(component_name="WorkerRequestRecord")  # "WorkerRequest" is the worker's input
 class WorkerRequestSerializer(serializers.ModelSerializer):
     """A request as its employer and the staff see it; status changes only through the actions."""
@@ -155,7 +170,7 @@ class WorkerRequestSerializer(serializers.ModelSerializer):
     required_schemes = serializers.SlugRelatedField(
         slug_field="code", queryset=Scheme.objects.all(), many=True, required=False,
         help_text=_("Codes of the certification schemes every worker needs."))
-    required_languages = serializers.ListField(
+    required_languages = FlatListField(
         child=serializers.RegexField(r"^[a-z]{2,3}$", max_length=3), max_length=10, required=False,
         help_text=_("ISO 639 codes, e.g. en, fr."))
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -23,8 +23,8 @@ from twp.api.pagination import CursorPagination
 from twp.models import Role
 from workers.models import Worker
 
-UUID_PATTERN = "[0-9a-fA-F-]{36}"
-
+# A malformed id matches no route (404), like an unknown one.
+UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 def _acts_for(user, employer: Employer) -> bool:
     """Whether ``user`` edits ``employer``'s record and worksites: its own users, and administrators."""

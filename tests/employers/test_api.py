@@ -309,7 +309,7 @@ def refused(client, body):
     ({"occupation": "99-9999"}, "occupation", "does not exist"),
     ({"program": 2**40}, "program", "does not exist"),
     ({"worksite": "not-a-uuid"}, "worksite", "UUID"),
-    ({"required_languages": ["English"]}, "required_languages", "3 characters"),
+    ({"required_languages": ["en", "English", ""]}, "required_languages", "3 characters"),
 ])
 def test_bad_terms_are_refused_on_their_field(api_as, employer_a_user, program, worksite_a, overrides, field,
                                               fragment):
@@ -701,3 +701,18 @@ def test_the_schema_documents_every_endpoint_without_a_warning(tmp_path):
         "/api/v1/requests/{request_id}/named-workers/{worker_id}/", "/api/v1/requests/{request_id}/timeline/",
     ]:
         assert f"  {path}:" in schema, path
+
+
+@pytest.mark.parametrize("path", ["employers/{id}/", "requests/{id}/", "requests/{id}/timeline/",
+                                  "employers/{id}/worksites/"])
+def test_a_malformed_id_is_not_found(api_as, administrator, path):
+    response = api_as(administrator).get("/api/v1/" + path.format(id="af30ad-6b8c21b-a80be04b065445e057f32"))
+    assert response.status_code == 404
+    assert isinstance(response.json()["detail"], str)
+
+
+def test_a_list_of_languages_gets_one_flat_list_of_messages(api_as, employer_a_user, program, worksite_a):
+    errors = refused(api_as(employer_a_user), terms(program, worksite_a, required_languages=["en", "", "Deutsch"]))
+    assert errors == {"required_languages": ["This field may not be blank.",
+                                             "Ensure this field has no more than 3 characters.",
+                                             "This value does not match the required pattern."]}
