@@ -26,6 +26,7 @@ from workers.models import Worker
 # A malformed id matches no route (404), like an unknown one.
 UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
+
 def _acts_for(user, employer: Employer) -> bool:
     """Whether ``user`` edits ``employer``'s record and worksites: its own users, and administrators."""
     if user.is_administrator:
