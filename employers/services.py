@@ -129,7 +129,11 @@ def employer_update(*, employer: Employer, by: User, version: int, **fields) -> 
 
 
 def employer_allowed_actions(employer: Employer, user: User) -> list[str]:
-    if not Employer.objects.governed_by(user).filter(pk=employer.pk).exists():
+    # Lists annotate ``caller_governs`` for the user they are shown to (see worker_requests._governs).
+    governed = getattr(employer, "caller_governs", None)
+    if governed is None:
+        governed = Employer.objects.governed_by(user).filter(pk=employer.pk).exists()
+    if not governed:
         return []
     return sorted(action for action, (sources, _to) in EMPLOYER_TRANSITIONS.items() if employer.status in sources)
 

@@ -48,6 +48,11 @@ def _is_owner(user: User, request: WorkerRequest) -> bool:
 
 
 def _governs(user: User, request: WorkerRequest) -> bool:
+    # A list may annotate each row with ``caller_governs`` for the user it is shown to (one
+    # query for the page instead of one per row); actions re-read the row and ask the database.
+    governed = getattr(request, "caller_governs", None)
+    if governed is not None:
+        return governed
     return WorkerRequest.objects.governed_by(user).filter(pk=request.pk).exists()
 
 

@@ -84,18 +84,54 @@ def run_schemathesis(live_server, tmp_path, *extra_args, config_file: Path | Non
     return output
 
 
+@pytest.fixture
+def employer_records(program, employer_a, employer_b, worksite_a, worksite_b, employer_a_user, employer_b_user,
+                     worker_tlaxcala, staff_tlaxcala):
+    """Requests in each status the employers API acts on, for both employers, and a worker employer A
+    employed last season (so former-workers/, named-workers/ and the timeline have rows)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from employers.models import NamedWorker, RequestStatus
+    from tests.factories import WorkerRequestFactory
+
+    last_year = timezone.localdate().year - 1
+    filled = WorkerRequestFactory(program=program, employer=employer_a, worksite=worksite_a,
+                                  status=RequestStatus.FILLED, start_date=datetime.date(last_year, 5, 4),
+                                  end_date=datetime.date(last_year, 8, 3))
+    NamedWorker.objects.create(request=filled, worker=worker_tlaxcala, added_by=staff_tlaxcala)
+    made = {}
+    for employer, worksite, name in [(employer_a, worksite_a, "a"), (employer_b, worksite_b, "b")]:
+        for status in (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.APPROVED):
+            made[f"{status}_{name}"] = WorkerRequestFactory(program=program, employer=employer, worksite=worksite,
+                                                            status=status)
+    NamedWorker.objects.create(request=made["approved_a"], worker=worker_tlaxcala, added_by=staff_tlaxcala)
+    return made
+
+
+def request_id_config(tmp_path, request, extra: str = "") -> Path:
+    """A config that sends ``request``'s id wherever an operation takes a ``request_id`` (nothing
+    in the schema lists them, so the fuzzer would only ever hit 404s there)."""
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'{extra}[parameters]\n"path.request_id" = "{request.public_id}"\n')
+    return config
+
+
 def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(
-    live_server, tmp_path, staff_tlaxcala, program, worker_tlaxcala
+    live_server, tmp_path, staff_tlaxcala, program, worker_tlaxcala, employer_records
 ):
     # A state office's staff: they see workers (their states), documents, programs and offices.
     from tests.factories import DocumentFactory
 
     DocumentFactory(worker=worker_tlaxcala)
-    run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}")
+    # State offices read approved requests (they allocate their workers to them).
+    run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}",
+                     config_file=request_id_config(tmp_path, employer_records["approved_a"]))
 
 
 def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
-    live_server, tmp_path, employer_a_user, employer_b_user, program
+    live_server, tmp_path, employer_a_user, employer_b_user, program, employer_records
 ):
     identities = {
         "schemaVersion": "0.1.0",
@@ -108,10 +144,10 @@ def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_emp
         ],
     }
     (tmp_path / "identities.json").write_text(json.dumps(identities))
-    (tmp_path / "schemathesis.toml").write_text(
-        '[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n'
-    )
-    output = run_schemathesis(live_server, tmp_path, config_file=tmp_path / "schemathesis.toml")
+    # Employer A's draft: A reads and names workers on it; B must get 404 on the same paths.
+    config = request_id_config(tmp_path, employer_records["draft_a"],
+                               extra='[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n')
+    output = run_schemathesis(live_server, tmp_path, config_file=config)
     assert "object_level_authorization` will not run" not in output
 
 

@@ -56,9 +56,11 @@ def _exception_response(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
+        if not hasattr(exc, "error_dict"):
+            # About no field in particular (e.g. a malformed id in a URL): one string, as documented.
+            return Response({"detail": " ".join(str(message) for message in exc.messages)},
+                            status=status.HTTP_400_BAD_REQUEST)
+        exc = exceptions.ValidationError(exc.message_dict)
     elif isinstance(exc, ObjectDoesNotExist):
         # Not found and not yours look the same: 404, for reads and writes alike.
         exc = Http404()
