@@ -338,7 +338,7 @@ class NamedWorkerViewSet(RequestChildMixin, mixins.ListModelMixin, viewsets.Gene
             # An unknown id goes to the service as an unsaved worker, so an employer gets the very
             # answer it gets for a worker it never employed: it never learns whether one exists.
             return Worker.objects.filter(public_id=body["worker"]).first() or Worker()
-        workers = Worker.objects.visible_to(user)
+        workers = requests_service.nameable_workers(self.get_worker_request(), user)
         found = workers.filter(curp=body["curp"]) if "curp" in body else workers.filter(public_id=body["worker"])
         return get_object_or_404(found)
 

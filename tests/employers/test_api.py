@@ -256,7 +256,7 @@ def request_world(world):
     ("POST", APPROVED + "amend/", {"employer_a": 400}, {"workers_requested": 6}),  # no version
     ("GET", DRAFT + "timeline/", READS_OF_A),
     ("GET", NAMED, READS_OF_A),
-    ("POST", NAMED, {"anonymous": 401, "administrator": 201, "staff_ontario": 404, "staff_quebec": 404,
+    ("POST", NAMED, {"anonymous": 401, "administrator": 201, "staff_ontario": 201, "staff_quebec": 404,
                      "staff_tlaxcala": 404, "employer_a": 201, "employer_b": 404}, {"worker": "{former_worker}"}),
     ("DELETE", REQUESTS + "{named_draft}/named-workers/{former_worker}/",
      {"anonymous": 401, "administrator": 204, "staff_ontario": 204, "staff_quebec": 404, "staff_tlaxcala": 404,
