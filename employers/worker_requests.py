@@ -29,7 +29,7 @@ from employers.validators import labour_market_reference_errors
 from twp.exceptions import DomainError, InvalidTransition, StaleVersion
 from twp.models import Role, User
 from twp.services import notification_enqueue
-from workers.eligibility import Requirements, check_eligibility
+from workers.eligibility import Requirements, check_eligibility, prefetch_for_eligibility
 from workers.models import Worker
 
 S = RequestStatus
@@ -372,18 +372,31 @@ class NamedWorkerCheck:
     reasons: tuple
 
 
+# Where "employed before" comes from, each a function (employer, before_season) returning rows of
+# worker_id, last_season, last_end. Employers own the stand-in below (workers named on their
+# approved requests of earlier seasons, for data from before contracts); contracts adds its own.
+FORMER_WORKER_SOURCES: list = []
+
+
+def _named_on_earlier_requests(employer, before_season):
+    return (NamedWorker.objects.filter(request__employer=employer, request__status__in=ALLOCATABLE_STATUSES,
+                                       request__season__lt=before_season)
+            .values("worker_id").annotate(last_season=Max("request__season"), last_end=Max("request__end_date")))
+
+
+FORMER_WORKER_SOURCES.append(_named_on_earlier_requests)
+
+
 def former_workers(employer: Employer) -> list[dict]:
     """The workers an employer may name: those it employed in earlier seasons, each with its last
-    season and end date, newest first.
-
-    Until contracts exist (the allocation issue) "employed" means named on one of its requests of
-    an earlier season that was approved or filled; the allocation issue widens this to the
-    workers of its contracts."""
+    season and end date, newest first."""
     this_season = timezone.localdate().year
-    seasons = (NamedWorker.objects.filter(request__employer=employer, request__status__in=ALLOCATABLE_STATUSES,
-                                          request__season__lt=this_season)
-               .values("worker_id").annotate(last_season=Max("request__season"), last_end=Max("request__end_date")))
-    last = {row["worker_id"]: row for row in seasons}
+    last: dict[int, dict] = {}
+    for source in FORMER_WORKER_SOURCES:
+        for row in source(employer, this_season):
+            known = last.get(row["worker_id"])
+            if known is None or (row["last_season"], row["last_end"]) > (known["last_season"], known["last_end"]):
+                last[row["worker_id"]] = row
     workers = Worker.objects.filter(pk__in=list(last), is_active=True).only(
         "id", "public_id", "first_names", "paternal_surname", "maternal_surname")
     return sorted(
@@ -404,7 +417,7 @@ def named_worker_checks(request: WorkerRequest) -> list[NamedWorkerCheck]:
     """Each named worker checked separately against the request's program, dates and requirements."""
     requirements = _requirements(request)
     named = (request.named_workers.select_related("worker")
-             .prefetch_related("worker__documents", "worker__languages", "worker__occupations"))
+             .prefetch_related(*prefetch_for_eligibility("worker__")))
     checks = []
     for row in named:
         result = check_eligibility(worker=row.worker, program=request.program, start=request.start_date,

@@ -33,3 +33,10 @@ class StaleVersion(DomainError):
     """The edit was based on an old version of the record (HTTP 409)."""
 
     default_message = _("Someone else changed this record meanwhile. Reload it and try again.")
+
+
+class Conflict(DomainError):
+    """The change collides with the current state of other records (HTTP 409): a worker already
+    holds a contract over these dates, a request has no places left."""
+
+    default_message = _("This conflicts with the current state of the records. Reload and try again.")

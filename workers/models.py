@@ -54,20 +54,32 @@ class Sex(models.TextChoices):
     NON_BINARY = "X", _("Non-binary")
 
 
+# Apps to the right widen what office staff see: contracts adds the workers placed in the
+# office's destination regions. Each entry takes the office and returns a Q (or None).
+STAFF_SCOPE_EXTENSIONS: list = []
+
+
 class WorkerQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Administrators see every worker; office staff those whose state of origin is one of
-        their office's Mexican states (the contracts issue adds workers placed in the office's
-        destination regions), and so does a service account scoped to that office; employers and
-        everyone else see none here."""
+        their office's Mexican states, plus what ``STAFF_SCOPE_EXTENSIONS`` add (workers placed in
+        the office's destination regions), and so does a service account scoped to that office;
+        employers and everyone else see none here."""
         if not user.is_authenticated:
             return self.none()
         role = user.viewing_role
         if role == Role.ADMINISTRATOR:
             return self
         if role == Role.STAFF and user.office_id:
-            states = user.office.mexican_states
-            return self.filter(state_of_origin__in=states) if states else self.none()
+            office = user.office
+            scopes = [Q(state_of_origin__in=office.mexican_states)] if office.mexican_states else []
+            scopes += [scope for extend in STAFF_SCOPE_EXTENSIONS if (scope := extend(office)) is not None]
+            if not scopes:
+                return self.none()
+            combined = scopes[0]
+            for scope in scopes[1:]:
+                combined |= scope
+            return self.filter(combined)
         return self.none()
 
     def active(self):

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from twp.exceptions import DomainError, InvalidTransition, StaleVersion
+from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
 from twp.security import mask_personal_data
 
 
@@ -39,6 +39,9 @@ def _exception_response(exc, context):
             {"detail": str(exc.message), "current_status": exc.current, "allowed_actions": exc.allowed},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, Conflict):
+        body = {exc.field: [str(exc.message)]} if exc.field else {"detail": str(exc.message)}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, StaleVersion):
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):

@@ -1,0 +1,192 @@
+"""Contracts: one worker placed on one request, and their events.
+
+A worker never holds two contracts whose half-open ranges [start, effective end) overlap, for
+every contract not cancelled: the database enforces it (``contract_no_overlap``)."""
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import WorkerRequest, _staff_regions
+from twp import audit
+from twp.models import Program, PublicIdModel, Role, TimestampedModel
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class ContractStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    SIGNED = "signed", _("Signed")
+    DEPARTED = "departed", _("Departed")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+    TERMINATED_EARLY = "terminated_early", _("Terminated early")
+    TRANSFERRED = "transferred", _("Transferred")
+    CANCELLED = "cancelled", _("Cancelled")
+    ABSCONDED = "absconded", _("Absconded")
+    RETURNED = "returned", _("Returned")
+
+
+# Contracts that hold a place on their request (and a range in the worker's calendar).
+LIVE = Q(~Q(status=ContractStatus.CANCELLED))
+# Contracts a worker has actually worked: what "employed before" means for named requests.
+WORKED_STATUSES = (ContractStatus.ENDED, ContractStatus.TERMINATED_EARLY, ContractStatus.TRANSFERRED,
+                   ContractStatus.ABSCONDED, ContractStatus.RETURNED)
+
+
+class ContractQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see every contract; office staff those whose worksite is in their
+        regions and those of the workers of their Mexican states; employers their own."""
+        if not user.is_authenticated:
+            return self.none()
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
+            return self
+        if role == Role.STAFF and user.office_id:
+            return self.filter(Q(request__worksite__region__in=_staff_regions(user))
+                               | Q(worker__state_of_origin__in=user.office.mexican_states))
+        if role == Role.EMPLOYER:
+            return self.filter(request__employer__memberships__user=user)
+        return self.none()
+
+    def live(self):
+        return self.filter(LIVE)
+
+    def overlapping(self, start, end):
+        """Live contracts whose [start, effective end) meets [start, end)."""
+        return self.live().filter(start_date__lt=end).filter(
+            Q(effective_end__isnull=True, end_date__gt=start) | Q(effective_end__gt=start))
+
+
+@audit.track()
+class Contract(PublicIdModel, TimestampedModel):
+    request = models.ForeignKey(WorkerRequest, verbose_name=_("request"), on_delete=models.PROTECT,
+                                related_name="contracts")
+    worker = models.ForeignKey("workers.Worker", verbose_name=_("worker"), on_delete=models.PROTECT,
+                               related_name="contracts")
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+")
+    season = models.PositiveSmallIntegerField(_("season"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    # Set when a termination, transfer or absence report ends the contract before end_date: the
+    # tail of the range is free again for another contract.
+    effective_end = models.DateField(_("effective end"), null=True, blank=True)
+    wage_amount = models.DecimalField(_("hourly wage"), max_digits=8, decimal_places=2)
+    wage_currency = models.CharField(_("currency"), max_length=3)
+    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"))
+    status = models.CharField(_("status"), max_length=20, choices=ContractStatus.choices,
+                              default=ContractStatus.PROPOSED, editable=False)
+    # The worker's status before selection, restored when their only live contract is cancelled.
+    worker_status_before = models.CharField(max_length=20, editable=False)
+    # The parts of the ranking score when the worker was chosen: why this worker, on record.
+    score = models.JSONField(_("ranking score"), default=dict, blank=True, editable=False)
+    # Plain data until the contract-life and returns issues build evaluations and returns.
+    returned_on_time = models.BooleanField(_("came home on time"), null=True, blank=True, editable=False)
+    employer_rating = models.PositiveSmallIntegerField(_("employer's rating of the worker"), null=True,
+                                                       blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                                   editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-id"]
+        constraints = [
+            ExclusionConstraint(
+                name="contract_no_overlap",
+                expressions=[
+                    ("worker", RangeOperators.EQUAL),
+                    (DateRange("start_date", Coalesce("effective_end", "end_date"), RangeBoundary()),
+                     RangeOperators.OVERLAPS),
+                ],
+                condition=~Q(status="cancelled"),
+                violation_error_message=_("The worker already has a contract over these dates."),
+            ),
+            models.CheckConstraint(name="contract_end_after_start", condition=Q(end_date__gt=F("start_date"))),
+            models.CheckConstraint(
+                name="contract_effective_end_inside",
+                condition=Q(effective_end__isnull=True)
+                | Q(effective_end__gte=F("start_date"), effective_end__lte=F("end_date")),
+            ),
+            models.CheckConstraint(name="contract_status_valid",
+                                   condition=Q(status__in=[choice.value for choice in ContractStatus])),
+            models.CheckConstraint(name="contract_wage_positive", condition=Q(wage_amount__gt=0)),
+            models.CheckConstraint(name="contract_rating_range",
+                                   condition=Q(employer_rating__isnull=True) | Q(employer_rating__range=(1, 5))),
+        ]
+        indexes = [
+            models.Index(fields=["request", "status"], name="contract_request_idx"),
+            models.Index(fields=["worker", "-end_date"], name="contract_worker_idx"),
+            models.Index(fields=["program", "season", "status"], name="contract_season_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.worker} @ {self.request}"
+
+    @property
+    def last_day(self):
+        return self.effective_end or self.end_date
+
+
+class ContractStatusChange(models.Model):
+    """One line of a contract's history: who moved it from which status to which, and why."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["contract", "id"], name="contract_status_change_idx")]
+
+    def __str__(self):
+        return f"{self.contract_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+def placed_in_regions(regions) -> Exists:
+    """Workers with a contract (past included) whose worksite is in ``regions``."""
+    return Exists(Contract.objects.filter(worker=OuterRef("pk"), request__worksite__region__in=list(regions)))
+
+
+class RankingWeights(models.Model):
+    """How much each part of a candidate's score weighs, per program: data an administrator
+    tunes, never code constants. See ``contracts.ranking`` for what each part measures."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="ranking_weights")
+    named = models.PositiveIntegerField(_("named by the employer"), default=1000)
+    returned_on_time = models.PositiveIntegerField(_("came home on time before"), default=100)
+    same_employer = models.PositiveIntegerField(_("worked for this employer before"), default=50)
+    evaluation = models.PositiveIntegerField(_("per point of the last evaluation"), default=10)
+    certification = models.PositiveIntegerField(_("per required certification held"), default=20)
+    occupation = models.PositiveIntegerField(_("has the requested occupation"), default=30)
+    language = models.PositiveIntegerField(_("per required language spoken"), default=10)
+    waited_month = models.PositiveIntegerField(_("per month waited since the last contract"), default=2)
+    waited_cap_months = models.PositiveIntegerField(_("months waited counted at most"), default=36)
+    state_balance = models.PositiveIntegerField(
+        _("less per worker of the same state already on the request"), default=15)
+
+    class Meta:
+        verbose_name = _("ranking weights")
+        verbose_name_plural = _("ranking weights")
+
+    def __str__(self):
+        return str(self.program)
+
+    @classmethod
+    def for_program(cls, program) -> "RankingWeights":
+        weights, _created = cls.objects.get_or_create(program=program)
+        return weights
