@@ -79,18 +79,12 @@ class AllocateView(StaffRequestMixin, generics.GenericAPIView):
         workers = list(Worker.objects.visible_to(request.user).filter(public_id__in=ids))
         if len(workers) != len(ids):
             raise ValidationError({"workers": [UNKNOWN_WORKERS_MESSAGE]})
-        scores = _scores(worker_request, workers)
+        scores = ranking.scores_of(worker_request, workers)
         contracts = contracts_allocate(request=worker_request, workers=workers, by=request.user, scores=scores)
         rows = _with_related(Contract.objects).filter(pk__in=[contract.pk for contract in contracts]).order_by("id")
         data = serializers.ContractSerializer(rows, many=True, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-
-def _scores(worker_request, workers) -> dict[int, dict]:
-    """The parts of each chosen worker's score now, kept on the contract (why this worker)."""
-    ranked = ranking.ranked_workers(worker_request, Worker.objects.filter(pk__in=[worker.pk for worker in workers]))
-    return {row.pk: {"score": row.score, **{part: getattr(row, f"p_{part}") for part in ranking.PARTS}}
-            for row in ranked}
 
 
 def _with_related(contracts):
