@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from contracts import ranking
@@ -124,7 +124,9 @@ class AllocateView(ProgramStaffOr404Mixin, View):
                                      status=409)
         except PermissionDenied:
             raise Http404 from None
-        messages.success(request, _("%(count)s workers were allocated to request %(number)s.") % {
+        messages.success(request, ngettext(
+            "%(count)s worker was allocated to request %(number)s.",
+            "%(count)s workers were allocated to request %(number)s.", len(workers)) % {
             "count": len(workers), "number": worker_request.number})
         return redirect("review-request-detail", public_id=worker_request.public_id)
 

@@ -102,7 +102,7 @@ def test_allocating_asks_for_confirmation_then_fills_the_request(sign_in, staff_
     assert not Contract.objects.exists()
     done = client.post(url(approved, "allocate/"), {**chosen, "confirm": "1"}, follow=True)
     assert done.redirect_chain[-1][0] == f"/review/requests/{approved.public_id}/"
-    assert "1 workers were allocated to request" in done.content.decode()
+    assert f"1 worker was allocated to request {approved.number}." in done.content.decode()
     approved.refresh_from_db()
     assert approved.status == RequestStatus.PARTIALLY_FILLED
     contract = Contract.objects.get(worker=rosa)
