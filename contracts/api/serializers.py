@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.models import Contract, ContractStatus
+from contracts.models import Contract
 from contracts.ranking import PARTS
 from employers.api.serializers import FlatListField
 from workers.api.serializers import ReasonOutSerializer
@@ -130,5 +130,3 @@ class ContractSerializer(serializers.ModelSerializer):
     def get_score(self, contract) -> dict | None:
         return contract.score if _caller(self).is_program_staff else None
 
-
-STATUS_CHOICES = ContractStatus.choices
