@@ -121,4 +121,11 @@ def candidates(request: WorkerRequest, workers=None, *, limit: int = 50) -> list
             for row in rows]
 
 
-__all__ = ["PARTS", "Candidate", "candidates", "ranked_workers"]
+def scores_of(request: WorkerRequest, workers) -> dict[int, dict]:
+    """The score and its parts for each of ``workers`` (eligible ones; by id), as kept on the
+    contracts they are allocated: why each worker was chosen, on record."""
+    ranked = ranked_workers(request, Worker.objects.filter(pk__in=[worker.pk for worker in workers]))
+    return {row.pk: {"score": row.score, **{part: getattr(row, f"p_{part}") for part in PARTS}} for row in ranked}
+
+
+__all__ = ["PARTS", "Candidate", "candidates", "ranked_workers", "scores_of"]

@@ -41,9 +41,12 @@ urlpatterns = [
     path("api/v1/", include("certification.api.urls")),
     path("api/v1/", include("twp.imports.api_urls")),
     path("api/v1/", include("employers.api.urls")),
+    path("api/v1/", include("contracts.api.urls")),
     path("api/v1/", include(router.urls)),
     path("workers/", include("workers.urls")),
     path("portal/", include("employers.portal_urls")),
+    # Before the employers' review pages: their "requests/<id>/<action>/" would take "candidates".
+    path("review/", include("contracts.urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
     path("", include("certification.urls")),

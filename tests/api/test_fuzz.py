@@ -107,14 +107,32 @@ def employer_records(program, employer_a, employer_b, worksite_a, worksite_b, em
             made[f"{status}_{name}"] = WorkerRequestFactory(program=program, employer=employer, worksite=worksite,
                                                             status=status)
     NamedWorker.objects.create(request=made["approved_a"], worker=worker_tlaxcala, added_by=staff_tlaxcala)
+    # Last season's contract of that worker with employer A (contracts/ reads it; employer B must
+    # get 404), and an eligible worker of Tlaxcala, so approved_a has a candidate to rank.
+    from contracts.models import Contract, ContractStatus
+    from tests.factories import WorkerFactory, fully_documented, next_season_start
+    from workers.models import WorkerStatus
+
+    made["contract"] = Contract.objects.create(
+        request=filled, worker=worker_tlaxcala, program=program, season=last_year, start_date=filled.start_date,
+        end_date=filled.end_date, wage_amount=filled.wage_amount, wage_currency=filled.wage_currency,
+        hours_per_week=filled.hours_per_week, status=ContractStatus.RETURNED, returned_on_time=True,
+        worker_status_before=WorkerStatus.ELIGIBLE)
+    fully_documented(WorkerFactory(first_names="Candidata", state_of_origin="TLA", status=WorkerStatus.ELIGIBLE),
+                     staff_tlaxcala, start=next_season_start())
     return made
 
 
-def request_id_config(tmp_path, request, extra: str = "") -> Path:
-    """A config that sends ``request``'s id wherever an operation takes a ``request_id`` (nothing
-    in the schema lists them, so the fuzzer would only ever hit 404s there)."""
+def request_id_config(tmp_path, request, extra: str = "", contract=None) -> Path:
+    """A config that sends ``request``'s id wherever an operation takes a ``request_id``, and
+    ``contract``'s id to the contract's page (nothing in the schema lists them, so the fuzzer
+    would only ever hit 404s there)."""
     config = tmp_path / "schemathesis.toml"
-    config.write_text(f'{extra}[parameters]\n"path.request_id" = "{request.public_id}"\n')
+    text = f'{extra}[parameters]\n"path.request_id" = "{request.public_id}"\n'
+    if contract is not None:
+        text += (f'\n[[operations]]\ninclude-path = "/api/v1/contracts/{{id}}/"\n'
+                 f'parameters = {{ "path.id" = "{contract.public_id}" }}\n')
+    config.write_text(text)
     return config
 
 
@@ -127,7 +145,8 @@ def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(
     DocumentFactory(worker=worker_tlaxcala)
     # State offices read approved requests (they allocate their workers to them).
     run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}",
-                     config_file=request_id_config(tmp_path, employer_records["approved_a"]))
+                     config_file=request_id_config(tmp_path, employer_records["approved_a"],
+                                                   contract=employer_records["contract"]))
 
 
 def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
@@ -146,7 +165,8 @@ def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_emp
     (tmp_path / "identities.json").write_text(json.dumps(identities))
     # Employer A's draft: A reads and names workers on it; B must get 404 on the same paths.
     config = request_id_config(tmp_path, employer_records["draft_a"],
-                               extra='[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n')
+                               extra='[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n',
+                               contract=employer_records["contract"])
     output = run_schemathesis(live_server, tmp_path, config_file=config)
     assert "object_level_authorization` will not run" not in output
 

@@ -31,7 +31,7 @@ def past_contract(worker, employer, program, *, on_time=True, rating=None, years
 
 def test_named_then_returning_on_time_then_new_entrants(program, employer_a, employer_b, administrator):
     request = WorkerRequestFactory(program=program, employer=employer_a, status=RequestStatus.APPROVED)
-    new_entrant = eligible(administrator, first_names="Nuevo")
+    eligible(administrator, first_names="Nuevo")
     came_back_late = eligible(administrator, first_names="Tarde")
     past_contract(came_back_late, employer_b, program, on_time=False)
     returning_elsewhere = eligible(administrator, first_names="Otro")
@@ -66,4 +66,4 @@ def test_weights_are_data(program, employer_a, administrator):
     past_contract(veteran, employer_a, program, rating=5)
     RankingWeights.objects.filter(program=program).update(named=0)
     RankingWeights.objects.get_or_create(program=program, defaults={"named": 0})
-    assert [candidate.worker.first_names for candidate in candidates(request)][0] == "Veterano"
+    assert next(candidate.worker.first_names for candidate in candidates(request)) == "Veterano"

@@ -1,0 +1,107 @@
+"""Candidates, allocation and contracts over REST.
+
+Candidates and allocation are staff-only: anyone else gets 404 (an employer must not learn that
+its request is being ranked). The request must be visible to the caller (``visible_to``, else
+404); the workers ranked or chosen are those the caller sees. Every refusal of the allocation
+service is a 409 naming the conflict, and nothing is written."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from contracts import ranking
+from contracts.api import serializers
+from contracts.api.filtersets import ContractFilterSet
+from contracts.models import Contract
+from contracts.services import contracts_allocate, places_left
+from employers.api.views import UUID_PATTERN
+from employers.models import WorkerRequest
+from employers.worker_requests import named_worker_checks
+from workers.models import Worker
+
+UNKNOWN_WORKERS_MESSAGE = _("No such worker, or not one you may allocate.")
+
+
+class StaffRequestMixin:
+    """Views under ``requests/{id}/`` for staff only: the request must be visible to the caller,
+    and callers who are not program staff get 404 whatever they may otherwise see."""
+
+    queryset = WorkerRequest.objects.none()  # for the schema; requests use get_worker_request()
+
+    def get_worker_request(self) -> WorkerRequest:
+        if not self.request.user.is_program_staff:
+            raise Http404
+        return get_object_or_404(
+            WorkerRequest.objects.visible_to(self.request.user).select_related("program", "employer"),
+            public_id=self.kwargs["request_id"])
+
+
+class CandidatesView(StaffRequestMixin, generics.GenericAPIView):
+    serializer_class = serializers.CandidatesSerializer
+    pagination_class = None
+    filterset_class = None
+
+    @extend_schema(parameters=[serializers.CandidatesQuerySerializer],
+                   responses={200: serializers.CandidatesSerializer})
+    def get(self, request, request_id):
+        """The eligible workers you see, ranked for the request, best first, each with the parts of
+        its score; and every named worker who cannot go, with the reasons (staff only)."""
+        worker_request = self.get_worker_request()
+        query = serializers.CandidatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ranked = ranking.candidates(worker_request, Worker.objects.visible_to(request.user),
+                                    limit=query.validated_data["limit"])
+        unavailable = [check for check in named_worker_checks(worker_request) if not check.available]
+        body = {"places_left": max(places_left(worker_request), 0), "candidates": ranked,
+                "named_unavailable": unavailable}
+        return Response(self.get_serializer(body).data)
+
+
+class AllocateView(StaffRequestMixin, generics.GenericAPIView):
+    serializer_class = serializers.AllocationSerializer
+    pagination_class = None
+    filterset_class = None
+
+    @extend_schema(request=serializers.AllocationSerializer,
+                   responses={201: serializers.ContractSerializer(many=True)})
+    def post(self, request, request_id):
+        """Propose a contract on the request to each chosen worker, all or nothing. The request
+        becomes partially filled or filled. 409 when the request has fewer places left, is not
+        approved, or a worker cannot take the contract (e.g. already has one over these dates)."""
+        worker_request = self.get_worker_request()
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = body.validated_data["workers"]
+        workers = list(Worker.objects.visible_to(request.user).filter(public_id__in=ids))
+        if len(workers) != len(ids):
+            raise ValidationError({"workers": [UNKNOWN_WORKERS_MESSAGE]})
+        scores = ranking.scores_of(worker_request, workers)
+        contracts = contracts_allocate(request=worker_request, workers=workers, by=request.user, scores=scores)
+        rows = _with_related(Contract.objects).filter(pk__in=[contract.pk for contract in contracts]).order_by("id")
+        data = serializers.ContractSerializer(rows, many=True, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+
+def _with_related(contracts):
+    """What a contract's row shows, in the same query."""
+    return contracts.select_related("request__employer", "request__worksite", "request__occupation", "worker")
+
+
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Contracts the caller may see: administrators all; office staff those whose worksite is in
+    their regions and those of their states' workers; employers their own (of each worker only
+    the id and name). Read-only for now; the contract's actions come with its life cycle."""
+
+    serializer_class = serializers.ContractSerializer
+    filterset_class = ContractFilterSet
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        return _with_related(Contract.objects.visible_to(self.request.user)).order_by("-id")
