@@ -23,6 +23,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.models import AllocationRun, Contract
 from contracts.ranking import PARTS, ranked_workers
@@ -59,20 +60,24 @@ def season_run_start(*, program: Program, season: int, by: User) -> AllocationRu
     only; one open run per season (a second one is a ``Conflict``)."""
     from contracts.tasks import season_allocate_task
 
+    run = _open_run(program=program, season=season, by=by, total=season_requests(program, season).count())
+    transaction.on_commit(lambda: season_allocate_task.delay(run.pk))
+    return run
+
+
+def _open_run(*, program: Program, season: int, by: User, **fields) -> AllocationRun:
+    """A new run, administrators only; one open run per season (a second one is a ``Conflict``)."""
     if not (by.is_authenticated and by.is_administrator):
         raise PermissionDenied
     try:
         with transaction.atomic():
-            run = AllocationRun.objects.create(program=program, season=season, started_by=by,
-                                               language=translation.get_language() or "es",
-                                               total=season_requests(program, season).count())
+            return AllocationRun.objects.create(program=program, season=season, started_by=by,
+                                                language=translation.get_language() or "es", **fields)
     except IntegrityError as error:
         if "allocationrun_one_open" not in str(error):
             raise
         raise Conflict(_("The season %(season)s of %(program)s is already being allocated.")
                        % {"season": season, "program": program.name}) from error
-    transaction.on_commit(lambda: season_allocate_task.delay(run.pk))
-    return run
 
 
 def season_run_execute(*, run_id: int) -> AllocationRun:
@@ -88,13 +93,12 @@ def season_run_execute(*, run_id: int) -> AllocationRun:
 
 
 def season_allocate(*, program: Program, season: int, by: User, run: AllocationRun | None = None) -> AllocationRun:
-    """Allocate every open request of the season; returns the run with its report."""
+    """Allocate every open request of the season, now, in this process (the Celery task calls it
+    with its run; without one, a new run is opened: administrators only, one open per season).
+    Returns the run with its report."""
     if run is None:
-        if not by.is_administrator:
-            raise PermissionDenied
-        run = AllocationRun.objects.create(program=program, season=season, started_by=by,
-                                           status=AllocationRun.Status.RUNNING, started_at=timezone.now(),
-                                           language=translation.get_language() or "es")
+        run = _open_run(program=program, season=season, by=by, status=AllocationRun.Status.RUNNING,
+                        started_at=timezone.now())
     with translation.override(run.language):
         try:
             _allocate_all(run, program, season, by)
@@ -193,7 +197,8 @@ def _allocate_request(request: WorkerRequest, by: User, busy: dict, *, attempts:
         if not picks:
             reasons.append(_("No eligible candidates."))
         else:
-            reasons.append(_("Only %(count)s eligible candidates for %(left)s places.")
+            reasons.append(ngettext("Only %(count)s eligible candidate for %(left)s places.",
+                                    "Only %(count)s eligible candidates for %(left)s places.", len(picks))
                            % {"count": len(picks), "left": left})
     return {**entry, "added": len(picks), "outcome": _outcome(had, len(picks), request), "reasons": reasons,
             "workers": [{"id": str(worker.public_id), "name": worker.full_name, "score": scores[worker.pk]["score"]}

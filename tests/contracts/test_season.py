@@ -105,7 +105,7 @@ def test_no_worker_gets_two_overlapping_contracts_in_one_run(program, employer_a
     requests[2].save()
     run = allocate(program, administrator)
     assert [entry["added"] for entry in run.report] == [2, 1, 2]
-    assert entry_of(run, requests[1])["reasons"] == ["Only 1 eligible candidates for 2 places."]
+    assert entry_of(run, requests[1])["reasons"] == ["Only 1 eligible candidate for 2 places."]
     for worker in workers:
         ranges = sorted(Contract.objects.filter(worker=worker).values_list("start_date", "end_date"))
         assert all(end <= start for (_, end), (start, _) in itertools.pairwise(ranges))
