@@ -18,7 +18,7 @@ import datetime
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -38,6 +38,18 @@ logger = logging.getLogger(__name__)
 
 # The run saves its progress and report after this many requests (and at the end).
 SAVE_EVERY = 20
+# The tables the ranking reads, and those the run itself changes (analyzed again as it goes).
+def _ranked_models():
+    from certification.models import Certificate
+    from employers.models import NamedWorker
+    from workers.models import Document, WorkerLanguage
+
+    return (Worker, Document, Worker.occupations.through, WorkerLanguage, Certificate, NamedWorker, WorkerRequest,
+            Contract)
+
+
+CHANGING_MODELS = (Contract, Worker)
+ANALYZE_EVERY_CONTRACTS = 500
 # Ranked rows read beyond the places left, for workers this run placed over overlapping dates.
 SPARE_ROWS = 20
 
@@ -113,7 +125,17 @@ def season_allocate(*, program: Program, season: int, by: User, run: AllocationR
     return run
 
 
+def _refresh_statistics(models) -> None:
+    """ANALYZE the tables the ranking reads: a season is allocated after bulk changes (imports,
+    approvals) and while the run itself fills the contracts table, and the planner's plans for
+    the ranking go from milliseconds to seconds per request on stale statistics."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -> None:
+    _refresh_statistics(_ranked_models())
     requests = list(season_requests(program, season).select_related("program", "employer"))
     done = {entry["request"] for entry in run.report}
     report = list(run.report)
@@ -126,11 +148,15 @@ def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -
             (contract["start_date"], contract["effective_end"] or contract["end_date"]))
     AllocationRun.objects.filter(pk=run.pk).update(total=total, processed=len(done))
     pending: list[dict] = []
-    added = 0
+    added = added_since_analyze = 0
     for request in requests:
         if str(request.public_id) in done:
             continue
+        if added_since_analyze >= ANALYZE_EVERY_CONTRACTS:
+            _refresh_statistics(CHANGING_MODELS)
+            added_since_analyze = 0
         entry = _allocate_request(request, by, busy)
+        added_since_analyze += entry["added"]
         added += entry["added"]
         pending.append(entry)
         if len(pending) >= SAVE_EVERY:
