@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
@@ -36,8 +37,9 @@ from workers.models import Worker
 
 logger = logging.getLogger(__name__)
 
-# The run saves its progress and report after this many requests (and at the end).
+# The run saves its progress and report after this many requests or seconds (and at the end).
 SAVE_EVERY = 20
+SAVE_SECONDS = 1.0
 # The tables the ranking reads, and those the run itself changes (analyzed again as it goes).
 def _ranked_models():
     from certification.models import Certificate
@@ -149,6 +151,7 @@ def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -
     AllocationRun.objects.filter(pk=run.pk).update(total=total, processed=len(done))
     pending: list[dict] = []
     added = added_since_analyze = 0
+    saved_at = time.monotonic()
     for request in requests:
         if str(request.public_id) in done:
             continue
@@ -159,10 +162,10 @@ def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -
         added_since_analyze += entry["added"]
         added += entry["added"]
         pending.append(entry)
-        if len(pending) >= SAVE_EVERY:
+        if len(pending) >= SAVE_EVERY or time.monotonic() - saved_at >= SAVE_SECONDS:
             report += pending
             _save(run, report, added)
-            pending, added = [], 0
+            pending, added, saved_at = [], 0, time.monotonic()
     report += pending
     _save(run, report, added, finished=True)
 
