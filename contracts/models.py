@@ -190,3 +190,65 @@ class RankingWeights(models.Model):
     def for_program(cls, program) -> "RankingWeights":
         weights, _created = cls.objects.get_or_create(program=program)
         return weights
+
+
+class AllocationRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Season allocation is an administrator's action: only administrators see runs."""
+        if not user.is_authenticated or not user.is_administrator:
+            return self.none()
+        return self
+
+
+class AllocationRun(PublicIdModel, TimestampedModel):
+    """One allocation of a whole season of a program (``contracts.season``): its progress and
+    its report, one entry per request, filled or not and why."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+")
+    season = models.PositiveSmallIntegerField(_("season"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              editable=False)
+    language = models.CharField(_("language"), max_length=8, default="es")
+    total = models.PositiveIntegerField(_("requests"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    added = models.PositiveIntegerField(_("contracts added"), default=0)
+    # One entry per request, in the order they were allocated: see contracts.season.season_allocate.
+    report = models.JSONField(_("report"), default=list, blank=True, editable=False)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = AllocationRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("season allocation")
+        verbose_name_plural = _("season allocations")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(name="allocationrun_status_valid",
+                                   condition=Q(status__in=["pending", "running", "done", "failed"])),
+            models.CheckConstraint(name="allocationrun_processed_within_total", condition=Q(processed__lte=F("total"))),
+            # One open run per season of a program: two would race for the same workers.
+            models.UniqueConstraint(fields=["program", "season"], condition=Q(status__in=["pending", "running"]),
+                                    name="allocationrun_one_open",
+                                    violation_error_message=_("This season is already being allocated.")),
+        ]
+
+    def __str__(self):
+        return f"{self.program} {self.season} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else (100 if self.is_finished else 0)

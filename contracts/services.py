@@ -32,6 +32,18 @@ def places_left(request: WorkerRequest) -> int:
     return request.workers_requested - request.contracts.live().count()
 
 
+def lock_request(pk: int) -> WorkerRequest:
+    """The request row, locked: concurrent allocations to one request queue here, so the places
+    counted next are still the places left when the contracts are inserted."""
+    return WorkerRequest.objects.select_for_update(of=("self",)).select_related("program").get(pk=pk)
+
+
+def lock_workers(ids: list[int]) -> list[Worker]:
+    """The worker rows, locked in id order: concurrent allocations of one worker queue here
+    instead of meeting in the exclusion constraint, where some would deadlock."""
+    return list(Worker.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
 def contracts_allocate(*, request: WorkerRequest, workers: list[Worker], by: User | None,
                        scores: dict[int, dict] | None = None, check: bool = True) -> list[Contract]:
     """Propose a contract to each worker on ``request`` in one transaction, all or nothing.
@@ -47,11 +59,11 @@ def contracts_allocate(*, request: WorkerRequest, workers: list[Worker], by: Use
     if not workers:
         raise Conflict(_("Choose at least one worker."), field="workers")
     with transaction.atomic():
-        current = WorkerRequest.objects.select_for_update(of=("self",)).select_related("program").get(pk=request.pk)
+        current = lock_request(request.pk)
         if current.status not in ALLOCATABLE:
             raise InvalidTransition(current=current.status, action="allocate", allowed=[])
         ids = sorted({worker.pk for worker in workers})
-        locked = list(Worker.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        locked = lock_workers(ids)
         if by is not None:
             visible = set(Worker.objects.visible_to(by).filter(pk__in=ids).values_list("pk", flat=True))
             if visible != set(ids):

@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/v1/", include("twp.imports.api_urls")),
     path("api/v1/", include("employers.api.urls")),
     path("api/v1/", include("contracts.api.urls")),
+    path("api/v1/", include("contracts.season_api_urls")),
     path("api/v1/", include(router.urls)),
     path("workers/", include("workers.urls")),
     path("portal/", include("employers.portal_urls")),
@@ -49,6 +50,7 @@ urlpatterns = [
     path("review/", include("contracts.urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
+    path("allocation/season/", include("contracts.season_urls")),
     path("", include("certification.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

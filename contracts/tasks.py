@@ -1,0 +1,12 @@
+"""Background work of contracts."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def season_allocate_task(run_id: int) -> str:
+    """Allocate a season (``contracts.season``). Safe to run twice: a run already done or failed
+    is not run again, and a resumed run adds nothing twice."""
+    from contracts.season import season_run_execute
+
+    return season_run_execute(run_id=run_id).status
