@@ -251,7 +251,7 @@ class ContractGenerator:
             # Each contract's history, as one line: generated straight into its final status.
             cursor.execute(
                 """INSERT INTO contracts_contractstatuschange (contract_id, from_status, to_status, reason, by_id, at)
-                   SELECT id, '', status, 'Generated', created_by_id, updated_at FROM contracts_contract
+                   SELECT id, '', status, '', created_by_id, updated_at FROM contracts_contract
                    WHERE public_id BETWEEN %s AND %s""", list(uuid_range(self.seed)))
         return {"employers": len(employers), "worksites": len(worksites), "requests": len(request_rows),
                 "named_workers": len(named_rows), "contracts": len(contract_rows)}
