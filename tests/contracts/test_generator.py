@@ -80,3 +80,14 @@ def test_reset_deletes_the_generated_employers_requests_and_contracts(program):
     assert not generated_workers().exists()
     for model in (Contract, WorkerRequest, Employer):
         assert not generated(model).exists()
+
+
+@pytest.mark.parametrize("limit", [1, 5, 40])
+def test_candidates_ranked_in_batches_are_exactly_the_top_of_the_ranking(program, monkeypatch, limit):
+    from contracts import ranking
+
+    generate(program)
+    monkeypatch.setattr(ranking, "MIN_BATCH", 1)  # batches of 4 × limit: the bounds must prune right
+    for request in generated(WorkerRequest).filter(status=RequestStatus.APPROVED).order_by("id")[:4]:
+        expected = [(row.pk, row.score) for row in ranking.ranked_workers(request)[:limit]]
+        assert [(c.worker.pk, c.score) for c in candidates(request, limit=limit)] == expected
