@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -164,7 +165,10 @@ def _bounds(request: WorkerRequest, pool, weights: RankingWeights, count: int) -
     requirements = _requirements(request)
     constant = (weights.occupation + weights.certification * len(requirements.certification_scheme_ids)
                 + weights.language * len(requirements.language_codes))
-    pool_sql, pool_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
+    try:
+        pool_sql, pool_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
+    except EmptyResultSet:  # e.g. visible_to() of someone who sees no worker
+        return []
     employer_requests = list(WorkerRequest.objects.filter(employer=request.employer_id).values_list("pk", flat=True))
     sql = f"""
         SELECT w.id,

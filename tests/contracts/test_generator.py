@@ -12,6 +12,7 @@ from contracts.ranking import candidates
 from contracts.services import contracts_allocate
 from employers.models import Employer, NamedWorker, RequestStatus, WorkerRequest
 from workers.generator import generated_workers, uuid_range
+from workers.models import Worker
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,9 @@ def test_candidates_ranked_in_batches_are_exactly_the_top_of_the_ranking(program
     for request in generated(WorkerRequest).filter(status=RequestStatus.APPROVED).order_by("id")[:4]:
         expected = [(row.pk, row.score) for row in ranking.ranked_workers(request)[:limit]]
         assert [(c.worker.pk, c.score) for c in candidates(request, limit=limit)] == expected
+
+
+def test_no_candidates_from_an_empty_pool(program):
+    generate(program)
+    request = generated(WorkerRequest).filter(status=RequestStatus.APPROVED).first()
+    assert candidates(request, Worker.objects.none()) == []
