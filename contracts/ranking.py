@@ -123,78 +123,105 @@ def Greatest0(expression):
 def candidates(request: WorkerRequest, workers=None, *, limit: int = 50) -> list[Candidate]:
     """The best ``limit`` candidates with the parts of their score: ``ranked_workers(...)[:limit]``.
 
-    Scoring every eligible worker costs a dozen index probes each (about 1.5 s at 100,000
-    workers), so this ranks in batches, best upper bound first, and stops once the ``limit``-th
-    score found beats every bound left (the same result, exactly). A worker's bound takes the
-    parts that need no per-worker probe at their maximum and the rest from one pass over the
-    worked contracts (:func:`_bounds`); eligibility, the costly part, is then checked only for
-    the batches ranked."""
+    Scoring every eligible worker costs a dozen index probes each (over a second at 100,000
+    workers), so this scores in batches, best upper bound first, and stops once the ``limit``-th
+    score found beats every bound left: the same result, exactly. Bounds (:func:`_bounds`) come
+    first from the workers with worked contracts and the named ones, who hold the top places;
+    only if those cannot fill them does it bound every worker of the pool."""
     if limit <= 0:
         return []
     weights = RankingWeights.for_program(request.program)
     pool = (workers if workers is not None else Worker.objects.all()).filter(is_active=True)
     batch = max(4 * limit, MIN_BATCH)
     found: list = []
-    fetched = 2 * batch + 1
-    bounds = _bounds(request, pool, weights, fetched)
-    first = 0
-    while first < len(bounds):
-        chunk = bounds[first:first + batch]
-        found += list(ranked_workers(request, Worker.objects.filter(pk__in=[pk for pk, _bound in chunk]),
-                                     weights=weights))
-        found.sort(key=lambda row: (-row.score, row.pk))
-        found = found[:limit]
-        first += batch
-        if first >= len(bounds) and len(bounds) == fetched:  # more workers than fetched: fetch further
-            fetched *= 4
-            bounds = _bounds(request, pool, weights, fetched)
-        if first >= len(bounds) or (len(found) == limit and found[-1].score > bounds[first][1]):
-            break
+    seen: set[int] = set()
+    constant, _params = _bound_terms(request, weights)
+    new_entrant_ceiling = constant + weights.waited_cap_months * weights.waited_month
+    for scope, ceiling in (("history", new_entrant_ceiling), ("pool", None)):
+        fetched = 2 * batch + 1
+        bounds = _bounds(request, pool, weights, fetched, scope=scope)
+        first = 0
+        while first < len(bounds):
+            chunk = [pk for pk, _bound in bounds[first:first + batch] if pk not in seen]
+            seen.update(chunk)
+            if chunk:
+                found += list(ranked_workers(request, pool.filter(pk__in=chunk), weights=weights))
+                found.sort(key=lambda row: (-row.score, row.pk))
+                found = found[:limit]
+            first += batch
+            if first >= len(bounds) and len(bounds) == fetched:  # more workers than fetched: fetch further
+                fetched *= 4
+                bounds = _bounds(request, pool, weights, fetched, scope=scope)
+            left = max(bounds[first][1] if first < len(bounds) else -1, -1 if ceiling is None else ceiling)
+            if len(found) == limit and found[-1].score > left:
+                return _as_candidates(found)
+            if first < len(bounds) and ceiling is not None and bounds[first][1] <= ceiling:
+                break  # the rest of this scope bounds no higher than the new entrants: bound everyone
+    return _as_candidates(found)
+
+
+def _as_candidates(rows) -> list[Candidate]:
     return [Candidate(worker=row, score=row.score, parts={part: getattr(row, f"p_{part}") for part in PARTS})
-            for row in found]
+            for row in rows]
 
 
-def _bounds(request: WorkerRequest, pool, weights: RankingWeights, count: int) -> list[tuple[int, int]]:
-    """(worker id, upper bound of its score) for the ``count`` workers of ``pool`` with the highest
-    bounds, highest first.
-
-    At their maximum: occupation, certifications, languages (all held), state balance (0), the
-    rating (the best one the worker ever had) and one month more of waiting. Exactly: named, came
-    home on time, worked for this employer. One statement: the worked contracts aggregated once
-    per worker (a hash join), never a probe per worker."""
+def _bound_terms(request: WorkerRequest, weights: RankingWeights) -> tuple[int, list]:
+    """The parts every worker may reach at most (occupation, certifications, languages: all
+    held; state balance: 0), and the parameters of :data:`BOUND_SQL` in order."""
     requirements = _requirements(request)
     constant = (weights.occupation + weights.certification * len(requirements.certification_scheme_ids)
                 + weights.language * len(requirements.language_codes))
-    try:
-        pool_sql, pool_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
-    except EmptyResultSet:  # e.g. visible_to() of someone who sees no worker
-        return []
+    return constant, [constant, weights.named, weights.returned_on_time, weights.same_employer, weights.evaluation,
+                      weights.waited_cap_months, request.start_date, weights.waited_month]
+
+
+# A worker's bound: at their maximum the constant parts, the rating (the best one the worker ever
+# had) and one month more of waiting; exactly: named, came home on time, worked for this employer.
+BOUND_SQL = """
+    %s
+    + CASE WHEN named.worker_id IS NOT NULL THEN %s ELSE 0 END
+    + CASE WHEN h.on_time THEN %s ELSE 0 END
+    + CASE WHEN h.for_employer THEN %s ELSE 0 END
+    + COALESCE(h.best_rating, 0) * %s
+    + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, w.created_at::date)) / 30 + 1)) * %s
+"""
+HISTORY_SQL = """
+    SELECT c.worker_id, bool_or(c.returned_on_time) AS on_time, max(c.employer_rating) AS best_rating,
+           max(c.end_date) AS last_end, bool_or(c.request_id = ANY(%s)) AS for_employer
+    FROM contracts_contract c WHERE c.status = ANY(%s) GROUP BY c.worker_id
+"""
+
+
+def _bounds(request: WorkerRequest, pool, weights: RankingWeights, count: int, *,
+            scope: str) -> list[tuple[int, int]]:
+    """(worker id, upper bound of its score) for the ``count`` highest bounds, highest first, of
+    the workers with worked contracts and the named ones (``scope="history"``: a superset of
+    theirs in the pool, never a pass over every worker) or of every worker of ``pool``. One
+    statement: worked contracts aggregated once per worker (a hash join), never a probe per worker."""
+    _constant, bound_params = _bound_terms(request, weights)
     employer_requests = list(WorkerRequest.objects.filter(employer=request.employer_id).values_list("pk", flat=True))
+    history_params = [employer_requests, [str(status) for status in WORKED_STATUSES]]
+    named_sql = "SELECT DISTINCT worker_id FROM employers_namedworker WHERE request_id = %s"
+    if scope == "history":
+        source = f"""(SELECT worker_id AS id FROM ({HISTORY_SQL}) worked UNION {named_sql}) candidates
+                     JOIN workers_worker w ON w.id = candidates.id"""  # noqa: S608 - fixed SQL
+        source_params = [*history_params, request.pk]
+    else:
+        try:
+            pool_sql, source_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
+        except EmptyResultSet:  # e.g. visible_to() of someone who sees no worker
+            return []
+        source = f"({pool_sql}) AS w (id, created_at)"
     sql = f"""
-        SELECT w.id,
-               %s
-               + CASE WHEN named.worker_id IS NOT NULL THEN %s ELSE 0 END
-               + CASE WHEN h.on_time THEN %s ELSE 0 END
-               + CASE WHEN h.for_employer THEN %s ELSE 0 END
-               + COALESCE(h.best_rating, 0) * %s
-               + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, w.created_at::date)) / 30 + 1)) * %s
-                 AS bound
-        FROM ({pool_sql}) AS w (id, created_at)
-        LEFT JOIN (
-            SELECT c.worker_id, bool_or(c.returned_on_time) AS on_time, max(c.employer_rating) AS best_rating,
-                   max(c.end_date) AS last_end, bool_or(c.request_id = ANY(%s)) AS for_employer
-            FROM contracts_contract c WHERE c.status = ANY(%s) GROUP BY c.worker_id
-        ) h ON h.worker_id = w.id
-        LEFT JOIN (SELECT DISTINCT worker_id FROM employers_namedworker WHERE request_id = %s) named
-               ON named.worker_id = w.id
+        SELECT w.id, {BOUND_SQL} AS bound
+        FROM {source}
+        LEFT JOIN ({HISTORY_SQL}) h ON h.worker_id = w.id
+        LEFT JOIN ({named_sql}) named ON named.worker_id = w.id
         ORDER BY bound DESC, w.id
         LIMIT %s
-    """  # noqa: S608 - the pool's SQL comes from the ORM; every value stays a parameter
-    params = [constant, weights.named, weights.returned_on_time, weights.same_employer, weights.evaluation,
-              weights.waited_cap_months, request.start_date, weights.waited_month, *pool_params, employer_requests,
-              [str(status) for status in WORKED_STATUSES], request.pk, count]
+    """  # noqa: S608 - fixed SQL and the pool's SQL from the ORM; every value stays a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*bound_params, *source_params, *history_params, request.pk, count])
         return cursor.fetchall()
 
 
