@@ -136,7 +136,7 @@ def candidates(request: WorkerRequest, workers=None, *, limit: int = 50) -> list
     found: list = []
     seen: set[int] = set()
     constant, _params = _bound_terms(request, weights)
-    new_entrant_ceiling = constant + weights.waited_cap_months * weights.waited_month
+    new_entrant_ceiling = constant + weights.occupation + weights.waited_cap_months * weights.waited_month
     for scope, ceiling in (("history", new_entrant_ceiling), ("pool", None)):
         fetched = 2 * batch + 1
         bounds = _bounds(request, pool, weights, fetched, scope=scope)
@@ -166,24 +166,28 @@ def _as_candidates(rows) -> list[Candidate]:
 
 
 def _bound_terms(request: WorkerRequest, weights: RankingWeights) -> tuple[int, list]:
-    """The parts every worker may reach at most (occupation, certifications, languages: all
-    held; state balance: 0), and the parameters of :data:`BOUND_SQL` in order."""
+    """The parts every worker may reach at most (certifications, languages: all held; state
+    balance: 0), and the parameters of :data:`BOUND_SQL` in order."""
     requirements = _requirements(request)
-    constant = (weights.occupation + weights.certification * len(requirements.certification_scheme_ids)
+    constant = (weights.certification * len(requirements.certification_scheme_ids)
                 + weights.language * len(requirements.language_codes))
-    return constant, [constant, weights.named, weights.returned_on_time, weights.same_employer, weights.evaluation,
+    return constant, [constant, request.occupation_id, weights.occupation, weights.named, weights.returned_on_time,
+                      weights.same_employer, weights.evaluation,
                       weights.waited_cap_months, request.start_date, weights.waited_month]
 
 
-# A worker's bound: at their maximum the constant parts, the rating (the best one the worker ever
-# had) and one month more of waiting; exactly: named, came home on time, worked for this employer.
+# A worker's bound: at their maximum the certifications and languages (all held), the state
+# balance (0), the rating (the best one the worker ever had) and one month more of waiting;
+# exactly: named, came home on time, worked for this employer, the occupation.
 BOUND_SQL = """
     %s
+    + CASE WHEN EXISTS (SELECT 1 FROM workers_worker_occupations o WHERE o.worker_id = {id} AND o.occupation_id = %s)
+      THEN %s ELSE 0 END
     + CASE WHEN named.worker_id IS NOT NULL THEN %s ELSE 0 END
     + CASE WHEN h.on_time THEN %s ELSE 0 END
     + CASE WHEN h.for_employer THEN %s ELSE 0 END
     + COALESCE(h.best_rating, 0) * %s
-    + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, w.created_at::date)) / 30 + 1)) * %s
+    + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, {created})) / 30 + 1)) * %s
 """
 HISTORY_SQL = """
     SELECT c.worker_id, bool_or(c.returned_on_time) AS on_time, max(c.employer_rating) AS best_rating,
@@ -203,23 +207,30 @@ def _bounds(request: WorkerRequest, pool, weights: RankingWeights, count: int, *
     history_params = [employer_requests, [str(status) for status in WORKED_STATUSES]]
     named_sql = "SELECT DISTINCT worker_id FROM employers_namedworker WHERE request_id = %s"
     if scope == "history":
-        source = f"""(SELECT worker_id AS id FROM ({HISTORY_SQL}) worked UNION {named_sql}) candidates
-                     JOIN workers_worker w ON w.id = candidates.id"""  # noqa: S608 - fixed SQL
-        source_params = [*history_params, request.pk]
+        # Driven by the worked contracts and the named workers alone: no pass over every worker.
+        worker = "COALESCE(h.worker_id, named.worker_id)"
+        bound = BOUND_SQL.format(id=worker, created="(SELECT x.created_at::date FROM workers_worker x "
+                                                     "WHERE x.id = named.worker_id)")
+        sql = f"""
+            SELECT {worker}, {bound} AS bound
+            FROM ({HISTORY_SQL}) h FULL OUTER JOIN ({named_sql}) named ON named.worker_id = h.worker_id
+            ORDER BY bound DESC, 1
+            LIMIT %s
+        """  # noqa: S608 - fixed SQL; every value stays a parameter
+        source_params = []
     else:
         try:
             pool_sql, source_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
         except EmptyResultSet:  # e.g. visible_to() of someone who sees no worker
             return []
-        source = f"({pool_sql}) AS w (id, created_at)"
-    sql = f"""
-        SELECT w.id, {BOUND_SQL} AS bound
-        FROM {source}
-        LEFT JOIN ({HISTORY_SQL}) h ON h.worker_id = w.id
-        LEFT JOIN ({named_sql}) named ON named.worker_id = w.id
-        ORDER BY bound DESC, w.id
-        LIMIT %s
-    """  # noqa: S608 - fixed SQL and the pool's SQL from the ORM; every value stays a parameter
+        sql = f"""
+            SELECT w.id, {BOUND_SQL.format(id="w.id", created="w.created_at::date")} AS bound
+            FROM ({pool_sql}) AS w (id, created_at)
+            LEFT JOIN ({HISTORY_SQL}) h ON h.worker_id = w.id
+            LEFT JOIN ({named_sql}) named ON named.worker_id = w.id
+            ORDER BY bound DESC, w.id
+            LIMIT %s
+        """  # noqa: S608 - fixed SQL and the pool's SQL from the ORM; every value stays a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [*bound_params, *source_params, *history_params, request.pk, count])
         return cursor.fetchall()
