@@ -267,7 +267,8 @@ def season_loop(staff: User) -> tuple[str, float, int, float]:
     if done < len(requests):
         scale = len(requests) / done
         return (f"rank + allocate loop, EXTRAPOLATED from {done:,} of {len(requests):,} requests",
-                elapsed * scale, round(assigned * scale), ranking_seconds * scale)
+                elapsed * scale, min(round(assigned * scale), sum(r.workers_requested for r in requests)),
+                ranking_seconds * scale)
     return "rank + allocate loop (bench)", elapsed, assigned, ranking_seconds
 
 
@@ -309,12 +310,14 @@ def main() -> None:
         say(line)
     say(budgets)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # What people wrote below the figures (from "## Analysis" on) survives a rerun.
+    notes = RESULTS.read_text().partition("## Analysis")[1:] if RESULTS.exists() else ("", "")
     RESULTS.write_text(
         "# Selection and allocation — results of `make bench-allocation`\n\n"
         f"Run on {stamp}, {platform.node() or 'this machine'} ({os.cpu_count()} cores, shared), database "
         f"`{connection.settings_dict['NAME']}`. Measurements commit; what they allocated is removed afterwards, "
         "so reruns measure the same data.\n\n```\n" + "\n".join([header, "-" * len(header), *lines, budgets])
-        + "\n```\n"
+        + "\n```\n" + ("\n" + "".join(notes) if notes[0] else "")
     )
     say(f"\nWrote {RESULTS.relative_to(BASE_DIR)}")
 
