@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers wrk
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation wrk
 
 install: $(STAMP) .env
 
@@ -58,6 +58,11 @@ test: install messages lint test-tools
 # into the embedded database (minutes), later runs reuse them.
 bench-workers: install wrk
 	$(PY) -m bench.workers
+
+# Selection and allocation (issue 8): candidates p95, the commit phase (G9) and a whole season, in a
+# database of its own (twp_bench_allocation); the first run generates 100,000 workers and a season.
+bench-allocation: install
+	$(PY) -m bench.allocation
 
 wrk:
 	@if ! command -v wrk >/dev/null; then \

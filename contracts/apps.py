@@ -9,4 +9,4 @@ class ContractsConfig(AppConfig):
     def ready(self):
         # The overlapping-contract rule joins the workers app's eligibility registry; workers
         # placed in an office's regions join what its staff see; employers name workers they had.
-        from contracts import eligibility, scopes  # noqa: F401
+        from contracts import eligibility, generator, scopes  # noqa: F401

@@ -488,12 +488,16 @@ def delete_generated(seed: int | None = None) -> int:
 @dataclass(frozen=True)
 class GenerationStep:
     """What an app to the right of ``workers`` generates for generated workers (certification:
-    certificates). ``generate(*, seed, as_of, verifier) -> (label, count)`` runs after the workers
-    in the ``generate_data`` command (the demo data makes its own); ``delete(cursor, worker_ids_sql,
-    params)`` removes those rows before ``--reset`` deletes the workers."""
+    certificates). ``generate(*, seed, as_of, verifier, **options) -> (label, count)`` runs after
+    the workers in the ``generate_data`` command (the demo data makes its own); ``delete(cursor,
+    worker_ids_sql, params)`` removes those rows before ``--reset`` deletes the workers. A step
+    that takes options adds them to the command (``add_arguments(parser)``) and names them in
+    ``options``: only those are passed to its ``generate``."""
 
     generate: Callable
     delete: Callable
+    add_arguments: Callable | None = None
+    options: tuple[str, ...] = ()
 
 
 GENERATION_STEPS: list[GenerationStep] = []

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from certification.models import Certificate
+from contracts.models import Contract, ContractStatus
 from employers.models import Employer, EmployerMembership, NamedWorker, RequestStatus, WorkerRequest, Worksite
 from employers.validators import business_number_errors
 from employers.worker_requests import former_workers, request_errors
@@ -34,6 +36,7 @@ def snapshot():
         "requests": list(WorkerRequest.objects.order_by("pk").values_list("pk", "employer_id", "status",
                                                                           "start_date", "version")),
         "named_workers": list(NamedWorker.objects.order_by("pk").values_list("request_id", "worker_id")),
+        "contracts": list(Contract.objects.order_by("pk").values_list("pk", "request_id", "worker_id", "status")),
         "minimum_wages": list(MinimumWage.objects.order_by("pk").values_list("region", "effective_from",
                                                                             "hourly_amount")),
     }
@@ -132,6 +135,21 @@ def test_last_seasons_demo_requests_give_the_demo_employer_workers_to_name_again
     call_command("load_demo")
     demo_farms = Employer.objects.get(legal_name="Demo Farms Ltd.")
     assert len(former_workers(demo_farms)) == 6
+
+
+def test_the_workers_named_last_season_came_back_with_an_evaluation():
+    call_command("load_demo")
+    last_season = min(WorkerRequest.objects.values_list("season", flat=True))
+    named = NamedWorker.objects.filter(request__season=last_season, request__status=RequestStatus.APPROVED)
+    contracts = Contract.objects.filter(season=last_season)
+    assert sorted(contracts.values_list("request_id", "worker_id")) == sorted(named.values_list("request_id",
+                                                                                               "worker_id"))
+    assert len(named) == 19
+    assert set(contracts.values_list("status", flat=True)) == {ContractStatus.RETURNED}
+    assert contracts.filter(returned_on_time=False).count() == 1
+    assert all(1 <= rating <= 5 for rating in contracts.values_list("employer_rating", flat=True))
+    assert all(contract.end_date < timezone.localdate() for contract in contracts)
+    assert not Contract.objects.filter(season__gt=last_season).exists()
 
 
 def test_demo_minimum_wages_cover_the_demo_provinces():

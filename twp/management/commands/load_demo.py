@@ -133,8 +133,14 @@ def load_demo() -> None:
     from employers.demo import load_demo_employers
     from workers.generator import generated_workers
 
-    load_demo_employers(program=Program.objects.get(code=DEMO_PROGRAM["code"]),
-                        demo_workers=generated_workers(DEMO_WORKER_SEED).order_by("id"), user_factory=_user)
+    program = Program.objects.get(code=DEMO_PROGRAM["code"])
+    load_demo_employers(program=program, demo_workers=generated_workers(DEMO_WORKER_SEED).order_by("id"),
+                        user_factory=_user)
+    # The workers named on last season's requests worked there: returned contracts with how they
+    # came home and their employer's rating, which the ranking of candidates reads.
+    from contracts.demo import load_demo_contracts
+
+    load_demo_contracts(program=program, today=timezone.localdate(), by=admin)
 
 
 # Every DEMO_CERTIFIED_EVERY-th demo worker (oldest first) holds a dairy certificate.

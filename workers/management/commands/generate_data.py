@@ -35,6 +35,9 @@ class Command(BaseCommand):
             "--as-of", type=datetime.date.fromisoformat, default=None,
             help="Date ages and document dates are relative to (YYYY-MM-DD; default today).",
         )
+        for step in GENERATION_STEPS:
+            if step.add_arguments:
+                step.add_arguments(parser)
 
     def handle(self, *args, workers, seed, reset, chunk_size, as_of, verbosity, **options):
         if workers < 0 or chunk_size < 1:
@@ -61,5 +64,6 @@ class Command(BaseCommand):
             f"{result.chunks} chunks, {result.copy_statements} COPY statements)."
         )
         for step in GENERATION_STEPS:
-            label, count = step.generate(seed=seed, as_of=as_of or timezone.localdate(), verifier=default_verifier())
+            label, count = step.generate(seed=seed, as_of=as_of or timezone.localdate(), verifier=default_verifier(),
+                                         **{name: options[name] for name in step.options})
             self.stdout.write(f"Generated {count:,} {label}.")
