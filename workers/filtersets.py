@@ -34,7 +34,8 @@ class WorkerFilterSet(django_filters.FilterSet):
     occupation = django_filters.ModelChoiceFilter(
         label=_("Occupation"), queryset=Occupation.objects.all(), to_field_name="code", field_name="occupations",
     )
-    search = django_filters.CharFilter(label=_("Name or CURP"), method="filter_search", max_length=100)
+    # Applied last, by filter_queryset: see WorkerQuerySet.search.
+    search = django_filters.CharFilter(label=_("Name or CURP"), method="filter_noop", max_length=100)
     eligible_program = ProgramFilter(
         label=_("Eligible for program"), queryset=Program.objects.active(), method="filter_eligible",
     )
@@ -46,11 +47,15 @@ class WorkerFilterSet(django_filters.FilterSet):
         fields = ["state_of_origin", "status", "occupation", "is_active"]
         form = WorkerFilterForm
 
-    def filter_search(self, queryset, name, value):
-        return queryset.search(value.strip()) if value.strip() else queryset
+    def filter_queryset(self, queryset):
+        """Every filter, then the name or CURP search, which decides between a whole-word and a
+        partial-word search by looking at the rows the other filters keep."""
+        queryset = super().filter_queryset(queryset)
+        term = (self.form.cleaned_data.get("search") or "").strip()
+        return queryset.search(term) if term else queryset
 
     def filter_noop(self, queryset, name, value):
-        return queryset  # read by filter_eligible
+        return queryset  # read by filter_eligible or filter_queryset
 
     def filter_eligible(self, queryset, name, program):
         data = self.form.cleaned_data
