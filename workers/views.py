@@ -1,11 +1,18 @@
 """Staff pages of the worker registry. Each view parses input, calls one service, renders."""
 
+import functools
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -45,6 +52,19 @@ def _apply_form_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """One row of the list page, computed in the view: the template only prints it."""
+
+    pk: int
+    url: str
+    name: str
+    curp: str
+    state: str
+    status: str
+    is_active: bool
+
+
 class WorkerListView(ProgramStaffRequiredMixin, View):
     """Workers of the staff member's scope, newest first, a page at a time without counting them all.
 
@@ -56,7 +76,6 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
     def get(self, request):
         workers = Worker.objects.visible_to(request.user)
         filterset = WorkerFilterSet(request.GET, queryset=workers, request=request)
-        search_form = WorkerSearchForm({"q": request.GET.get("search", "")})
         rows, next_cursor = [], None
         if filterset.is_valid():
             workers = filterset.qs
@@ -65,28 +84,17 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
                 workers = workers.filter(id__lt=int(after))
             size = _page_size(request)
             # One row more than shown tells whether a next page exists, without a COUNT(*).
-            rows = list(workers.order_by("-id").only(
-                "id", "public_id", "curp", "first_names", "paternal_surname", "maternal_surname",
-                "birth_date", "state_of_origin", "status", "is_active",
-            )[: size + 1])
+            rows = _rows(workers.order_by("-id")[: size + 1])
             if len(rows) > size:
                 rows = rows[:size]
-                next_cursor = rows[-1].id
-            # get_FOO_display() rebuilds and hashes the whole (translated) choice list on every
-            # call: resolve each label once per page instead of once per row.
-            state_names = {code: str(name) for code, name in MEXICAN_STATES}
-            status_names = {code: str(name) for code, name in WorkerStatus.choices}
-            for worker in rows:
-                worker.state_label = state_names.get(worker.state_of_origin, worker.state_of_origin)
-                worker.status_label = status_names.get(worker.status, worker.status)
+                next_cursor = rows[-1].pk
         query = request.GET.copy()
         query.pop("after", None)
         return render(request, self.template_name, {
             "workers": rows,
-            "worker_url_prefix": reverse("worker-list"),
             "filter": filterset,
-            "filter_options": _filter_options(),
-            "search_form": search_form,
+            "filter_rows": _filter_rows(filterset.form, request.GET),
+            "search": request.GET.get("search", ""),
             "next_url": f"?{urlencode({**query.dict(), 'after': next_cursor})}" if next_cursor else None,
             "first_url": f"?{query.urlencode()}" if "after" in request.GET else None,
         })
@@ -104,6 +112,82 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
                                     reverse("worker-list"))
 
 
+@functools.cache
+def _choice_labels(language: str) -> dict[str, dict[str, str]]:
+    """The labels of states and statuses in the active language (``language`` is its code).
+    get_FOO_display() rebuilds and hashes the whole translated choice list on every call; these
+    lists never change while the process runs."""
+    return {"state_of_origin": {code: str(name) for code, name in MEXICAN_STATES},
+            "status": {code: str(name) for code, name in WorkerStatus.choices}}
+
+
+def _rows(workers) -> list[WorkerRow]:
+    """The page's rows from plain values: model instances and per-cell template lookups (labels of
+    choices, the full name, the URL) cost more than the query (bench/RESULTS.md)."""
+    prefix = reverse("worker-list")
+    labels = _choice_labels(get_language())
+    state_names, status_names = labels["state_of_origin"], labels["status"]
+    return [
+        WorkerRow(
+            pk=pk, url=f"{prefix}{public_id}/", name=" ".join(part for part in (first, paternal, maternal) if part),
+            curp=curp, state=state_names.get(state, state), status=status_names.get(status, status),
+            is_active=is_active,
+        )
+        for pk, public_id, curp, first, paternal, maternal, state, status, is_active in workers.values_list(
+            "id", "public_id", "curp", "first_names", "paternal_surname", "maternal_surname", "state_of_origin",
+            "status", "is_active",
+        )
+    ]
+
+
+def _filter_rows(form, params) -> list[list[dict]]:
+    """The filter form's fields as the page draws them, in two rows. The options of its selects are
+    joined here: drawn by Django's widgets, or a template loop per option, they cost several
+    milliseconds a page (bench/RESULTS.md)."""
+    choices = _filter_choices()
+
+    def select(name):
+        return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name),
+                "options": _options(choices[name], params.get(name, ""))}
+
+    def date(name):
+        return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name), "type": "date",
+                "value": params.get(name, "")}
+
+    return [[select("state_of_origin"), select("status"), select("occupation")],
+            [select("eligible_program"), date("eligible_start"), date("eligible_end")]]
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs of the list's filter selects, in the current language."""
+    # Occupations and active programs in one query (the page's query budget, PERFORMANCE.md G1).
+    vocabulary = Occupation.objects.values_list(Value("occupation"), "code", "name_es", "name_en").union(
+        Program.objects.active().values_list(Value("eligible_program"), Cast("pk", CharField()), "name", "name"),
+        all=True,
+    )
+    language = get_language()
+    english = (language or "").startswith("en")
+    labels = _choice_labels(language)
+    choices = {
+        "state_of_origin": list(labels["state_of_origin"].items()),
+        "status": list(labels["status"].items()),
+        "occupation": [],
+        "eligible_program": [],
+    }
+    for field, value, label_es, label_en in vocabulary:
+        choices[field].append((value, label_en if english else label_es))
+    choices["occupation"].sort()  # by code
+    choices["eligible_program"].sort(key=lambda choice: choice[1])  # by name
+    return choices
+
+
+def _options(choices, selected: str) -> str:
+    """<option> elements of (value, label) pairs, the selected one marked."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, " selected" if value == selected else "", label) for value, label in choices
+    ))
+
+
 class WorkerExportView(ProgramStaffRequiredMixin, View):
     """The filtered list as a streamed CSV, with the same filters and scope as the list page."""
 
@@ -111,16 +195,6 @@ class WorkerExportView(ProgramStaffRequiredMixin, View):
         filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
         workers = filterset.qs if filterset.is_valid() else Worker.objects.none()
         return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
-
-
-def _filter_options() -> dict[str, list[tuple[str, str]]]:
-    """(value, label) pairs of the list's filter selects, in the current language."""
-    return {
-        "state_of_origin": [(code, str(name)) for code, name in MEXICAN_STATES],
-        "status": [(code, str(name)) for code, name in WorkerStatus.choices],
-        "occupation": [(occupation.code, str(occupation)) for occupation in Occupation.objects.all()],
-        "eligible_program": [(str(program.pk), program.name) for program in Program.objects.active()],
-    }
 
 
 def _visible_worker(request, public_id) -> Worker:

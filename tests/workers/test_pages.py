@@ -35,8 +35,8 @@ def test_list_queries_do_not_grow_with_page_size_and_never_count(tlaxcala_client
         counts[size] = len(queries)
         assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
     # Authentication: session, user, second-factor device (PERFORMANCE.md G1 allows 3); then the
-    # office (scope), the page of workers, and the filter form's occupations and programs.
-    assert counts == {2: 7, 10: 7}
+    # office (scope), the page of workers, and the filter form's occupations and programs (one query).
+    assert counts == {2: 6, 10: 6}
 
 
 def test_next_page_continues_where_the_first_ended(tlaxcala_client):
