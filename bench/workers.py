@@ -98,7 +98,7 @@ from django.utils import timezone  # noqa: E402
 from twp import embedded  # noqa: E402
 from twp.models import User  # noqa: E402
 from workers.generator import generate_workers, generated_workers  # noqa: E402
-from workers.models import Worker  # noqa: E402
+from workers.models import Worker, search_text  # noqa: E402
 
 # Behind the production TLS proxy every request says it came over HTTPS; without it DEBUG-off
 # settings redirect to https:// and secure cookies are never sent.
@@ -304,12 +304,20 @@ def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> 
 
 
 # --- index check (G6) -------------------------------------------------------------------------
+def search_checks(scope, term: str, label: str, indexes: list[str], page: int) -> list:
+    """The queries of one name search: the EXISTS deciding whole words or parts of words, and the page."""
+    exists = scope.with_name_words(search_text(term)).order_by().values("pk")[:1]
+    return [(f"{label}: the EXISTS", indexes, exists), (f"{label}: the page", indexes,
+                                                        scope.search(term).order_by("-id")[:page])]
+
+
 def explain_indexes(user: User, deep_position: int) -> None:
     say("\nG6 index check on the generated rows (EXPLAIN ANALYZE, warm cache):")
     sample_curp = Worker.objects.order_by("id").values_list("curp", flat=True)[500_000]
     states = user.office.mexican_states if user.office_id else ["TLA"]
     page = 51
     workers = Worker.objects.order_by("-id")
+    word_indexes = [f"worker_words_{state.lower()}_idx" for state in states]
     checks = [
         ("state_of_origin = ANY(staff states) ORDER BY id DESC LIMIT 51", ["worker_state_id_idx"],
          workers.filter(state_of_origin__in=states)[:page]),
@@ -322,14 +330,20 @@ def explain_indexes(user: User, deep_position: int) -> None:
         ("status = 'ineligible' (0.5 %)", ["worker_status_id_idx"], workers.filter(status="ineligible")[:page]),
         ("staff states AND status = 'eligible'", ["worker_state_id_idx", "worker_status_id_idx"],
          workers.filter(state_of_origin__in=states, status="eligible")[:page]),
-        ("search_name LIKE '%GARCIA LOPEZ%' ORDER BY id DESC LIMIT 51", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="GARCIA LOPEZ")[:page]),
-        ("... AND staff states (what staff search runs)", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="GARCIA LOPEZ", state_of_origin__in=states)[:page]),
-        ("search_name LIKE '%XOLALPA%' (rare surname)", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="XOLALPA")[:page]),
-        ("curp = ...", ["workers_worker_curp_key", "workers_worker_curp_8a8757e8_like"],
-         Worker.objects.filter(curp=sample_curp)),
+        # Name search as WorkerQuerySet.search runs it: an EXISTS on the whole words (explained here
+        # as LIMIT 1), then the page through the same word index; the trigram LIKE only when no
+        # worker has the whole words (a word typed in part).
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "García López",
+                       "staff search 'García López'", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "Xolalpa",
+                       "staff search 'Xolalpa' (rare surname)", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "Hernández",
+                       "staff search 'Hernández' (common surname)", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "garcía lóp",
+                       "staff search 'garcía lóp' (a word in part)", [*word_indexes, "worker_name_trgm_idx"], page),
+        *search_checks(Worker.objects.all(), "García López", "administrator search 'García López'",
+                       ["worker_words_idx"], page),
+        ("curp = ...", ["worker_curp_unique"], Worker.objects.filter(curp=sample_curp)),
     ]
     summary = []
     for label, indexes, queryset in checks:

@@ -96,15 +96,19 @@ class WorkerQuerySet(models.QuerySet):
         phrase = search_text(term)
         if not phrase:
             return self
-        # The words in the typed order and next to each other, as the LIKE below asks. strpos(),
-        # not a second LIKE: the planner could answer a LIKE with the trigram index, which is what
-        # made common names slow (tens of milliseconds at 1M workers, bench/RESULTS.md).
-        whole_words = self.alias(name_words=NAME_WORDS, phrase_at=StrIndex("search_name", Value(phrase))).filter(
-            name_words__contains=phrase.split(" "), phrase_at__gt=0,
-        )
+        whole_words = self.with_name_words(phrase)
         if whole_words.exists():
             return whole_words
         return self.filter(search_name__contains=phrase)
+
+    def with_name_words(self, phrase: str):
+        """The workers whose name has the words of ``phrase`` (normalised by search_text) in full,
+        next to each other in that order, found through a word index."""
+        # strpos() checks the order, as a LIKE would; not a LIKE, which the planner could answer
+        # with the trigram index, the slow way for common names (bench/RESULTS.md).
+        return self.alias(name_words=NAME_WORDS, phrase_at=StrIndex("search_name", Value(phrase))).filter(
+            name_words__contains=phrase.split(" "), phrase_at__gt=0,
+        )
 
 
 @audit.track()
