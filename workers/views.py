@@ -148,7 +148,7 @@ def _filter_rows(form, params) -> list[list[dict]]:
 
     def select(name):
         return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name),
-                "options": _options(choices[name], params.get(name, ""))}
+                "options": _options(tuple(choices[name]), params.get(name, ""))}
 
     def date(name):
         return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name), "type": "date",
@@ -181,8 +181,10 @@ def _filter_choices() -> dict[str, list[tuple[str, str]]]:
     return choices
 
 
-def _options(choices, selected: str) -> str:
-    """<option> elements of (value, label) pairs, the selected one marked."""
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], selected: str) -> str:
+    """<option> elements of (value, label) pairs, the selected one marked. The same few lists are
+    drawn on every page, and escaping their labels is what costs: kept (the key is the whole list)."""
     return format_html_join("", '<option value="{}"{}>{}</option>', (
         (value, " selected" if value == selected else "", label) for value, label in choices
     ))
