@@ -35,8 +35,17 @@ def test_list_queries_do_not_grow_with_page_size_and_never_count(tlaxcala_client
         counts[size] = len(queries)
         assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
     # Authentication: session, user, second-factor device (PERFORMANCE.md G1 allows 3); then the
-    # office (scope), the page of workers, and the filter form's occupations and programs (one query).
-    assert counts == {2: 6, 10: 6}
+    # office (scope) and the page of workers. The filter form's occupations and programs are kept
+    # by the process (workers.views._filter_vocabulary).
+    assert counts == {2: 5, 10: 5}
+
+
+def test_the_filter_offers_the_active_programs_as_soon_as_they_change(tlaxcala_client, program):
+    option = f'<option value="{program.pk}">{program.name}</option>'
+    assert option in tlaxcala_client.get(reverse("worker-list")).text
+    program.is_active = False
+    program.save()
+    assert option not in tlaxcala_client.get(reverse("worker-list")).text
 
 
 def test_next_page_continues_where_the_first_ended(tlaxcala_client):
