@@ -367,6 +367,7 @@ def explain_indexes(user: User, deep_position: int) -> None:
 # --- report -----------------------------------------------------------------------------------
 def main() -> None:
     ensure_data()
+    load_at_start = os.getloadavg()[0]
     ensure_static()
     user = User.objects.select_related("office").get(username=BENCH_USERNAME)
     headers, throwaway = credentials(user)
@@ -398,6 +399,8 @@ def main() -> None:
 
     say(f"\nWorker lists at {generated_workers(BENCH_SEED).count():,} generated workers, user {BENCH_USERNAME}, "
         f"one client: {REQUESTS_PER_CLIENT} requests; 16 connections: wrk {' '.join(WRK_ARGS)}")
+    # The machine is shared: how busy it was says how far to trust the figures.
+    say(f"Load average (1 min) at the start {load_at_start:.2f}, at the end {os.getloadavg()[0]:.2f}.")
     header = (f"{'endpoint':<28} {'p50 ms':>7} {'p95 ms':>7} {'G4':>4} {'req/s':>7} {'G4b':>4} "
               f"{'SQL ms':>7} {'req÷SQL':>8} {'G5':>4} {'queries':>7}  notes")
     say(header)
