@@ -256,19 +256,24 @@ def one_client(port: int, path: str, headers: dict) -> tuple[float, float]:
     return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
 
 
-def cpu_seconds(roots: list[int]) -> float | None:
-    """CPU time (user + system) used so far by these processes and their children (Linux /proc)."""
+def cpu_seconds(roots: list[int]) -> dict[int, float] | None:
+    """CPU time (user + system) used so far by these processes and their children, per process
+    (Linux /proc). Per process: database connections close and open while wrk runs."""
     tick = os.sysconf("SC_CLK_TCK")
-    total, pending = 0, list(roots)
+    seconds, pending = {}, list(roots)
     try:
         while pending:
             pid = pending.pop()
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-            pending += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except FileNotFoundError:
+                continue  # ended meanwhile
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            pending += [int(child) for child in children]
     except (OSError, ValueError):
         return None
-    return total / tick
+    return seconds
 
 
 def with_wrk(port: int, path: str, headers: dict, cpu_roots: list[int]) -> tuple[float | None, str, float | None]:
@@ -286,8 +291,10 @@ def with_wrk(port: int, path: str, headers: dict, cpu_roots: list[int]) -> tuple
                             capture_output=True, text=True, timeout=60).stdout
     cpu_after = cpu_seconds(cpu_roots)
     served = re.search(r"(\d+) requests in", output)
-    cpu_ms = ((cpu_after - cpu_before) * 1000 / int(served.group(1))
-              if cpu_before is not None and cpu_after is not None and served and int(served.group(1)) else None)
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and served and int(served.group(1)):
+        used = sum(seconds - cpu_before.get(pid, 0) for pid, seconds in cpu_after.items())
+        cpu_ms = used * 1000 / int(served.group(1))
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(\w+)", output)
