@@ -98,7 +98,7 @@ from django.utils import timezone  # noqa: E402
 from twp import embedded  # noqa: E402
 from twp.models import User  # noqa: E402
 from workers.generator import generate_workers, generated_workers  # noqa: E402
-from workers.models import Worker, search_text  # noqa: E402
+from workers.models import Worker  # noqa: E402
 
 # Behind the production TLS proxy every request says it came over HTTPS; without it DEBUG-off
 # settings redirect to https:// and secure cookies are never sent.
@@ -335,10 +335,13 @@ def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> 
 
 # --- index check (G6) -------------------------------------------------------------------------
 def search_checks(scope, term: str, label: str, indexes: list[str], page: int) -> list:
-    """The queries of one name search: the EXISTS deciding whole words or parts of words, and the page."""
-    exists = scope.with_name_words(search_text(term)).order_by().values("pk")[:1]
-    return [(f"{label}: the EXISTS", indexes, exists), (f"{label}: the page", indexes,
-                                                        scope.search(term).order_by("-id")[:page])]
+    """The queries of a name search's first page: the page by whole words and, when that is empty
+    (a word typed in part), the page by any part of the name (WorkerFilterSet.first_page_found)."""
+    found, in_part = scope.search_in_steps(term)
+    checks = [(f"{label}: whole words", indexes, found.order_by("-id")[:page])]
+    if not found.exists():
+        checks.append((f"{label}: parts", ["worker_name_trgm_idx"], in_part.order_by("-id")[:page]))
+    return checks
 
 
 def explain_indexes(user: User, deep_position: int) -> None:
@@ -360,9 +363,7 @@ def explain_indexes(user: User, deep_position: int) -> None:
         ("status = 'ineligible' (0.5 %)", ["worker_status_id_idx"], workers.filter(status="ineligible")[:page]),
         ("staff states AND status = 'eligible'", ["worker_state_id_idx", "worker_status_id_idx"],
          workers.filter(state_of_origin__in=states, status="eligible")[:page]),
-        # Name search as WorkerQuerySet.search runs it: an EXISTS on the whole words (explained here
-        # as LIMIT 1), then the page through the same word index; the trigram LIKE only when no
-        # worker has the whole words (a word typed in part).
+        # Name search as the lists run it (WorkerQuerySet.search_in_steps).
         *search_checks(Worker.objects.filter(state_of_origin__in=states), "García López",
                        "staff search 'García López'", word_indexes, page),
         *search_checks(Worker.objects.filter(state_of_origin__in=states), "Xolalpa",
@@ -370,7 +371,7 @@ def explain_indexes(user: User, deep_position: int) -> None:
         *search_checks(Worker.objects.filter(state_of_origin__in=states), "Hernández",
                        "staff search 'Hernández' (common surname)", word_indexes, page),
         *search_checks(Worker.objects.filter(state_of_origin__in=states), "garcía lóp",
-                       "staff search 'garcía lóp' (a word in part)", [*word_indexes, "worker_name_trgm_idx"], page),
+                       "staff search 'garcía lóp' (a word in part)", word_indexes, page),
         *search_checks(Worker.objects.all(), "García López", "administrator search 'García López'",
                        ["worker_words_idx"], page),
         ("curp = ...", ["worker_curp_unique"], Worker.objects.filter(curp=sample_curp)),

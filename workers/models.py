@@ -86,20 +86,26 @@ class WorkerQuerySet(models.QuerySet):
         typed words in full, in that order ("garcia lopez" finds MARIA GARCIA LOPEZ); when none
         does, a word was typed in part ("garc lop"), and any part of the name matches.
 
-        Call it after every other filter: which of the two searches applies is decided among the
-        rows the other filters keep, by one EXISTS query answered from a word index."""
+        Call it after every other filter: which of the two applies is decided among the rows the
+        other filters keep, by one EXISTS query. Lists shown a page at a time spare that query:
+        see search_in_steps() and WorkerFilterSet.first_page_found."""
+        found, in_part = self.search_in_steps(term)
+        if in_part is None or found.exists():
+            return found
+        return in_part
+
+    def search_in_steps(self, term: str):
+        """(the search by CURP or by whole words, the search by any part of the name or None): the
+        second is for when the first finds nobody; None when there is nothing to fall back to."""
         from workers.validators import CURP_PATTERN, normalize_curp
 
         curp = normalize_curp(term)
         if CURP_PATTERN.match(curp):
-            return self.filter(curp=curp)
+            return self.filter(curp=curp), None
         phrase = search_text(term)
         if not phrase:
-            return self
-        whole_words = self.with_name_words(phrase)
-        if whole_words.exists():
-            return whole_words
-        return self.filter(search_name__contains=phrase)
+            return self, None
+        return self.with_name_words(phrase), self.filter(search_name__contains=phrase)
 
     def with_name_words(self, phrase: str):
         """The workers whose name has the words of ``phrase`` (normalised by search_text) in full,

@@ -79,13 +79,16 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
         filterset = WorkerFilterSet(request.GET, queryset=workers, request=request)
         rows, next_cursor = [], None
         if filterset.is_valid():
-            workers = filterset.qs
             after = request.GET.get("after", "")
-            if after.isdigit():
-                workers = workers.filter(id__lt=int(after))
             size = _page_size(request)
-            # One row more than shown tells whether a next page exists, without a COUNT(*).
-            rows = _rows(workers.order_by("-id")[: size + 1])
+
+            def page_of(workers):
+                if after.isdigit():
+                    workers = workers.filter(id__lt=int(after))
+                # One row more than shown tells whether a next page exists, without a COUNT(*).
+                return _rows(workers.order_by("-id")[: size + 1])
+
+            rows = filterset.first_page_found(page_of)
             if len(rows) > size:
                 rows = rows[:size]
                 next_cursor = rows[-1].pk
@@ -211,7 +214,7 @@ class WorkerExportView(ProgramStaffRequiredMixin, View):
 
     def get(self, request):
         filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
-        workers = filterset.qs if filterset.is_valid() else Worker.objects.none()
+        workers = filterset.everything() if filterset.is_valid() else Worker.objects.none()
         return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
 
 

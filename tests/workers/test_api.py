@@ -150,15 +150,31 @@ def test_whole_or_partial_words_are_decided_among_the_filtered_workers(api_as, s
     assert found(api_as(staff_tlaxcala), search="garcia lopez", status="eligible") == [str(inside.public_id)]
 
 
-def test_a_name_search_costs_one_query_more_than_the_list(api_as, staff_tlaxcala, garcia_lopez):
+def test_a_name_search_costs_the_queries_of_the_list_and_one_more_for_parts_of_words(api_as, staff_tlaxcala,
+                                                                                    garcia_lopez):
     client = api_as(staff_tlaxcala)
     client.get("/api/v1/workers/")
-    with CaptureQueriesContext(connection) as listing:
-        client.get("/api/v1/workers/")
-    with CaptureQueriesContext(connection) as searching:
-        client.get("/api/v1/workers/", {"search": "garcia lopez"})
-    # Whether a worker has the whole words: one EXISTS answered from a word index.
-    assert len(searching) == len(listing) + 1
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/api/v1/workers/", params)
+        return len(captured)
+
+    listing = queries()
+    # Whole words: the page itself. Parts of words: the empty whole-word page, then theirs.
+    assert (queries(search="garcia lopez"), queries(search="garcia lop")) == (listing, listing + 1)
+
+
+def test_pages_of_a_search_by_parts_of_words_go_on_by_parts_of_words(api_as, staff_tlaxcala):
+    workers = [WorkerFactory(first_names="Ana", paternal_surname=f"Montegarcía{n}", maternal_surname="López")
+               for n in range(3)]
+    client = api_as(staff_tlaxcala)
+    first = client.get("/api/v1/workers/", {"search": "garcia", "page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    assert [row["id"] for row in first["results"] + second["results"]] == [
+        str(worker.public_id) for worker in reversed(workers)
+    ]
+    assert second["next"] is None
 
 
 def test_curp_correction_keeps_the_worker_and_records_the_change(api_as, staff_tlaxcala, worker_tlaxcala):

@@ -77,6 +77,14 @@ def test_searching_a_name_filters_the_list(tlaxcala_client, worker_tlaxcala):
     assert [worker.pk for worker in response.context["workers"]] == [worker_tlaxcala.pk]
 
 
+def test_a_name_typed_in_part_finds_it_on_the_page_and_in_the_export(tlaxcala_client, worker_tlaxcala):
+    WorkerFactory(first_names="Otro", paternal_surname="Nombre")
+    response = tlaxcala_client.get(reverse("worker-list"), {"search": "hernán"})
+    assert [worker.pk for worker in response.context["workers"]] == [worker_tlaxcala.pk]
+    export = b"".join(tlaxcala_client.get(reverse("worker-export"), {"search": "hernán"}).streaming_content)
+    assert worker_tlaxcala.curp.encode() in export and b"Otro" not in export
+
+
 def test_a_worker_of_another_office_is_404(sign_in, staff_edomex, worker_tlaxcala):
     client = sign_in(staff_edomex)
     assert client.get(reverse("worker-detail", args=[worker_tlaxcala.public_id])).status_code == 404
