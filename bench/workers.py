@@ -256,22 +256,52 @@ def one_client(port: int, path: str, headers: dict) -> tuple[float, float]:
     return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
 
 
-def with_wrk(port: int, path: str, headers: dict) -> tuple[float | None, str]:
+def cpu_seconds(roots: list[int]) -> dict[int, float] | None:
+    """CPU time (user + system) used so far by these processes and their children, per process
+    (Linux /proc). Per process: database connections close and open while wrk runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds, pending = {}, list(roots)
+    try:
+        while pending:
+            pid = pending.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except FileNotFoundError:
+                continue  # ended meanwhile
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            pending += [int(child) for child in children]
+    except (OSError, ValueError):
+        return None
+    return seconds
+
+
+def with_wrk(port: int, path: str, headers: dict, cpu_roots: list[int]) -> tuple[float | None, str, float | None]:
+    """Requests/s at 16 connections, wrk's notes, and the CPU milliseconds the server (gunicorn and,
+    when embedded, PostgreSQL) spent per request: on a shared machine, what other work does to
+    requests/s it does much less to this."""
     wrk = shutil.which("wrk")
     if not wrk:
-        return None, "wrk missing (apt-get install -y wrk)"
+        return None, "wrk missing (apt-get install -y wrk)", None
     args = [wrk, *WRK_ARGS]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(cpu_roots)
     output = subprocess.run([*args, f"http://127.0.0.1:{port}{path}"],  # noqa: S603
                             capture_output=True, text=True, timeout=60).stdout
+    cpu_after = cpu_seconds(cpu_roots)
+    served = re.search(r"(\d+) requests in", output)
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None and served and int(served.group(1)):
+        used = sum(seconds - cpu_before.get(pid, 0) for pid, seconds in cpu_after.items())
+        cpu_ms = used * 1000 / int(served.group(1))
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(\w+)", output)
     note = f"p99 {p99.group(1)}{p99.group(2)}" if p99 else ""
     if non_2xx:
         note += f" NON-2XX {non_2xx.group(1)}"
-    return (float(rate.group(1)) if rate else None), note
+    return (float(rate.group(1)) if rate else None), note, cpu_ms
 
 
 def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> tuple[float | None, int, str]:
@@ -304,12 +334,23 @@ def main_query_sql_ms(path: str, auth: str, user: User, token_headers: dict) -> 
 
 
 # --- index check (G6) -------------------------------------------------------------------------
+def search_checks(scope, term: str, label: str, indexes: list[str], page: int) -> list:
+    """The queries of a name search's first page: the page by whole words and, when that is empty
+    (a word typed in part), the page by any part of the name (WorkerFilterSet.first_page_found)."""
+    found, in_part = scope.search_in_steps(term)
+    checks = [(f"{label}: whole words", indexes, found.order_by("-id")[:page])]
+    if not found.exists():
+        checks.append((f"{label}: parts", ["worker_name_trgm_idx"], in_part.order_by("-id")[:page]))
+    return checks
+
+
 def explain_indexes(user: User, deep_position: int) -> None:
     say("\nG6 index check on the generated rows (EXPLAIN ANALYZE, warm cache):")
     sample_curp = Worker.objects.order_by("id").values_list("curp", flat=True)[500_000]
     states = user.office.mexican_states if user.office_id else ["TLA"]
     page = 51
     workers = Worker.objects.order_by("-id")
+    word_indexes = [f"worker_words_{state.lower()}_idx" for state in states]
     checks = [
         ("state_of_origin = ANY(staff states) ORDER BY id DESC LIMIT 51", ["worker_state_id_idx"],
          workers.filter(state_of_origin__in=states)[:page]),
@@ -322,14 +363,18 @@ def explain_indexes(user: User, deep_position: int) -> None:
         ("status = 'ineligible' (0.5 %)", ["worker_status_id_idx"], workers.filter(status="ineligible")[:page]),
         ("staff states AND status = 'eligible'", ["worker_state_id_idx", "worker_status_id_idx"],
          workers.filter(state_of_origin__in=states, status="eligible")[:page]),
-        ("search_name LIKE '%GARCIA LOPEZ%' ORDER BY id DESC LIMIT 51", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="GARCIA LOPEZ")[:page]),
-        ("... AND staff states (what staff search runs)", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="GARCIA LOPEZ", state_of_origin__in=states)[:page]),
-        ("search_name LIKE '%XOLALPA%' (rare surname)", ["worker_name_trgm_idx"],
-         workers.filter(search_name__contains="XOLALPA")[:page]),
-        ("curp = ...", ["workers_worker_curp_key", "workers_worker_curp_8a8757e8_like"],
-         Worker.objects.filter(curp=sample_curp)),
+        # Name search as the lists run it (WorkerQuerySet.search_in_steps).
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "García López",
+                       "staff search 'García López'", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "Xolalpa",
+                       "staff search 'Xolalpa' (rare surname)", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "Hernández",
+                       "staff search 'Hernández' (common surname)", word_indexes, page),
+        *search_checks(Worker.objects.filter(state_of_origin__in=states), "garcía lóp",
+                       "staff search 'garcía lóp' (a word in part)", word_indexes, page),
+        *search_checks(Worker.objects.all(), "García López", "administrator search 'García López'",
+                       ["worker_words_idx"], page),
+        ("curp = ...", ["worker_curp_unique"], Worker.objects.filter(curp=sample_curp)),
     ]
     summary = []
     for label, indexes, queryset in checks:
@@ -353,6 +398,7 @@ def explain_indexes(user: User, deep_position: int) -> None:
 # --- report -----------------------------------------------------------------------------------
 def main() -> None:
     ensure_data()
+    load_at_start = os.getloadavg()[0]
     ensure_static()
     user = User.objects.select_related("office").get(username=BENCH_USERNAME)
     headers, throwaway = credentials(user)
@@ -361,6 +407,9 @@ def main() -> None:
     port = free_port()
     say(f"Serving with gunicorn ({GUNICORN_WORKERS} workers, DEBUG off) on 127.0.0.1:{port} as {BENCH_USERNAME}.")
     server = start_gunicorn(port)
+    cpu_roots = [server.pid]
+    if not os.environ.get("DATABASE_URL"):
+        cpu_roots.append(int((embedded.PGDATA / "postmaster.pid").read_text().split()[0]))
     rows = []
     try:
         for label, auth, template, kind in ENDPOINTS:
@@ -373,9 +422,9 @@ def main() -> None:
                 say(f"FAIL  {label:<28} {path[:60]} → HTTP {status}")
                 continue
             p50, p95 = one_client(port, path, headers[auth])
-            rate, wrk_note = with_wrk(port, path, headers[auth])
+            rate, wrk_note, cpu_ms = with_wrk(port, path, headers[auth], cpu_roots)
             sql_ms, queries, sql_note = main_query_sql_ms(path, auth, user, headers["token"])
-            rows.append((label, kind, p50, p95, rate, sql_ms, queries, wrk_note or sql_note))
+            rows.append((label, kind, p50, p95, rate, cpu_ms, sql_ms, queries, wrk_note or sql_note))
             say(f"done  {label:<28} p50 {p50:.1f} ms")
     finally:
         stop(server)
@@ -384,17 +433,19 @@ def main() -> None:
 
     say(f"\nWorker lists at {generated_workers(BENCH_SEED).count():,} generated workers, user {BENCH_USERNAME}, "
         f"one client: {REQUESTS_PER_CLIENT} requests; 16 connections: wrk {' '.join(WRK_ARGS)}")
-    header = (f"{'endpoint':<28} {'p50 ms':>7} {'p95 ms':>7} {'G4':>4} {'req/s':>7} {'G4b':>4} "
+    # The machine is shared: how busy it was says how far to trust the figures.
+    say(f"Load average (1 min) at the start {load_at_start:.2f}, at the end {os.getloadavg()[0]:.2f}.")
+    header = (f"{'endpoint':<28} {'p50 ms':>7} {'p95 ms':>7} {'G4':>4} {'req/s':>7} {'G4b':>4} {'CPU ms':>7} "
               f"{'SQL ms':>7} {'req÷SQL':>8} {'G5':>4} {'queries':>7}  notes")
     say(header)
     say("-" * len(header))
-    for label, kind, p50, p95, rate, sql_ms, queries, note in rows:
+    for label, kind, p50, p95, rate, cpu_ms, sql_ms, queries, note in rows:
         ratio = p50 / sql_ms if sql_ms else None
         is_list = kind != "smoke"
         g4 = ("ok" if p95 <= 25 else "OVER") if is_list else "-"
         g4b = ("-" if rate is None else "ok" if rate >= 120 else "LOW") if is_list else "-"
         g5 = ("-" if ratio is None else "ok" if 3 <= ratio <= 15 else "OUT") if is_list else "-"
-        say(f"{label:<28} {p50:>7.1f} {p95:>7.1f} {g4:>4} {rate or 0:>7.0f} {g4b:>4} "
+        say(f"{label:<28} {p50:>7.1f} {p95:>7.1f} {g4:>4} {rate or 0:>7.0f} {g4b:>4} {cpu_ms or 0:>7.1f} "
             f"{sql_ms or 0:>7.2f} {ratio or 0:>8.1f} {g5:>4} {queries:>7}  {note}")
     by_kind = {}
     for label, kind, _p50, p95, *_rest in rows:
@@ -407,6 +458,8 @@ def main() -> None:
             say(f"G3 {prefix}: deep p95 {deep:.1f} ms ÷ page 1 p95 {first:.1f} ms = {ratio:.2f} ({verdict})")
     say("Budgets: " + "; ".join(f"{name} {text}" for name, text in BUDGETS.items()))
     say("'queries' counts every statement of one in-process request, authentication included (G1).")
+    say(f"'CPU ms': CPU time of gunicorn{' and PostgreSQL' if len(cpu_roots) > 1 else ''} per request under wrk; "
+        f"{os.cpu_count()} cores serve at most {os.cpu_count()} × 1000 ÷ CPU ms requests/s (wrk's own CPU aside).")
     explain_indexes(user, position)
 
 

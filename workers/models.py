@@ -2,9 +2,11 @@
 
 import unicodedata
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import StrIndex
 from django.utils.translation import gettext_lazy as _
 
 from twp import audit
@@ -14,10 +16,16 @@ from workers.validators import validate_curp, validate_nss
 
 
 def search_text(*parts: str) -> str:
-    """Upper case without accents, so "Pérez" and "PEREZ" find each other."""
+    """Upper case without accents, words separated by one space, so "Pérez" and "PEREZ" find each
+    other and the name splits into its words (NAME_WORDS)."""
     text = " ".join(part for part in parts if part)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).upper()
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).upper().split())
+
+
+# The words of a worker's name, e.g. {MARIA,GARCIA,LOPEZ}: what whole-word name search looks up in
+# GIN indexes (WorkerQuerySet.search).
+NAME_WORDS = Func(F("search_name"), Value(" "), function="string_to_array", output_field=ArrayField(models.TextField()))
 
 
 class Occupation(models.Model):
@@ -86,24 +94,53 @@ class WorkerQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def search(self, term: str):
-        """By CURP (exact) when the term is one, otherwise by any part of the name."""
+        """By CURP (exact) when the term is one, otherwise by name: the workers whose name holds the
+        typed words in full, in that order ("garcia lopez" finds MARIA GARCIA LOPEZ); when none
+        does, a word was typed in part ("garc lop"), and any part of the name matches.
+
+        Call it after every other filter: which of the two applies is decided among the rows the
+        other filters keep, by one EXISTS query. Lists shown a page at a time spare that query:
+        see search_in_steps() and WorkerFilterSet.first_page_found."""
+        found, in_part = self.search_in_steps(term)
+        if in_part is None or found.exists():
+            return found
+        return in_part
+
+    def search_in_steps(self, term: str):
+        """(the search by CURP or by whole words, the search by any part of the name or None): the
+        second is for when the first finds nobody; None when there is nothing to fall back to."""
         from workers.validators import CURP_PATTERN, normalize_curp
 
         curp = normalize_curp(term)
         if CURP_PATTERN.match(curp):
-            return self.filter(curp=curp)
-        return self.filter(search_name__contains=search_text(term))
+            return self.filter(curp=curp), None
+        phrase = search_text(term)
+        if not phrase:
+            return self, None
+        return self.with_name_words(phrase), self.filter(search_name__contains=phrase)
+
+    def with_name_words(self, phrase: str):
+        """The workers whose name has the words of ``phrase`` (normalised by search_text) in full,
+        next to each other in that order, found through a word index."""
+        # strpos() checks the order, as a LIKE would; not a LIKE, which the planner could answer
+        # with the trigram index, the slow way for common names (bench/RESULTS.md).
+        return self.alias(name_words=NAME_WORDS, phrase_at=StrIndex("search_name", Value(phrase))).filter(
+            name_words__contains=phrase.split(" "), phrase_at__gt=0,
+        )
 
 
 @audit.track()
 class Worker(PublicIdModel, TimestampedModel):
     """A Mexican worker registered for the program, identified by CURP."""
 
-    curp = models.CharField(_("CURP"), max_length=18, unique=True, validators=[validate_curp])
+    # Unique through a constraint (Meta), not unique=True, which adds a second, pattern-ops index
+    # that exact lookups never use.
+    curp = models.CharField(_("CURP"), max_length=18, validators=[validate_curp])
     first_names = models.CharField(_("first names"), max_length=100)
     paternal_surname = models.CharField(_("first surname"), max_length=100)
     maternal_surname = models.CharField(_("second surname"), max_length=100, blank=True)
-    # Upper case, unaccented full name: what name search matches (trigram index).
+    # Upper case, unaccented full name (search_text): what name search matches, by whole words
+    # (NAME_WORDS) or, for words typed in part, by any substring (trigram index).
     search_name = models.CharField(max_length=310, editable=False)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -144,9 +181,18 @@ class Worker(PublicIdModel, TimestampedModel):
             models.Index(fields=["state_of_origin", "-id"], name="worker_state_id_idx"),
             models.Index(fields=["status", "-id"], name="worker_status_id_idx"),
             GinIndex(fields=["search_name"], opclasses=["gin_trgm_ops"], name="worker_name_trgm_idx"),
-            models.Index(fields=["nss"], name="worker_nss_idx", condition=~Q(nss="")),
+            # Name search by whole words (WorkerQuerySet.search): one index per state for staff,
+            # whose scope is their states, and one over every worker. GARCIA is in 99,000 names of
+            # 1,000,000 and TLA in 108,000: a GIN over (state, words) intersects such long lists
+            # (9 ms for GARCIA LOPEZ in TLA); TLA's own index holds ~10,000 GARCIA (1.5 ms).
+            *[
+                GinIndex(NAME_WORDS, condition=Q(state_of_origin=code), name=f"worker_words_{code.lower()}_idx")
+                for code, _name in MEXICAN_STATES
+            ],
+            GinIndex(NAME_WORDS, name="worker_words_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["curp"], name="worker_curp_unique"),
             models.UniqueConstraint(fields=["nss"], condition=~Q(nss=""), name="worker_nss_unique"),
             models.CheckConstraint(
                 name="worker_curp_shape", condition=Q(curp__regex=r"^[A-Z]{4}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]$")

@@ -1,11 +1,19 @@
 """Staff pages of the worker registry. Each view parses input, calls one service, renders."""
 
+import functools
+import time
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -45,6 +53,19 @@ def _apply_form_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """One row of the list page, computed in the view: the template only prints it."""
+
+    pk: int
+    url: str
+    name: str
+    curp: str
+    state: str
+    status: str
+    is_active: bool
+
+
 class WorkerListView(ProgramStaffRequiredMixin, View):
     """Workers of the staff member's scope, newest first, a page at a time without counting them all.
 
@@ -56,37 +77,28 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
     def get(self, request):
         workers = Worker.objects.visible_to(request.user)
         filterset = WorkerFilterSet(request.GET, queryset=workers, request=request)
-        search_form = WorkerSearchForm({"q": request.GET.get("search", "")})
         rows, next_cursor = [], None
         if filterset.is_valid():
-            workers = filterset.qs
             after = request.GET.get("after", "")
-            if after.isdigit():
-                workers = workers.filter(id__lt=int(after))
             size = _page_size(request)
-            # One row more than shown tells whether a next page exists, without a COUNT(*).
-            rows = list(workers.order_by("-id").only(
-                "id", "public_id", "curp", "first_names", "paternal_surname", "maternal_surname",
-                "birth_date", "state_of_origin", "status", "is_active",
-            )[: size + 1])
+
+            def page_of(workers):
+                if after.isdigit():
+                    workers = workers.filter(id__lt=int(after))
+                # One row more than shown tells whether a next page exists, without a COUNT(*).
+                return _rows(workers.order_by("-id")[: size + 1])
+
+            rows = filterset.first_page_found(page_of)
             if len(rows) > size:
                 rows = rows[:size]
-                next_cursor = rows[-1].id
-            # get_FOO_display() rebuilds and hashes the whole (translated) choice list on every
-            # call: resolve each label once per page instead of once per row.
-            state_names = {code: str(name) for code, name in MEXICAN_STATES}
-            status_names = {code: str(name) for code, name in WorkerStatus.choices}
-            for worker in rows:
-                worker.state_label = state_names.get(worker.state_of_origin, worker.state_of_origin)
-                worker.status_label = status_names.get(worker.status, worker.status)
+                next_cursor = rows[-1].pk
         query = request.GET.copy()
         query.pop("after", None)
         return render(request, self.template_name, {
             "workers": rows,
-            "worker_url_prefix": reverse("worker-list"),
             "filter": filterset,
-            "filter_options": _filter_options(),
-            "search_form": search_form,
+            "filter_rows": _filter_rows(filterset.form, request.GET),
+            "search": request.GET.get("search", ""),
             "next_url": f"?{urlencode({**query.dict(), 'after': next_cursor})}" if next_cursor else None,
             "first_url": f"?{query.urlencode()}" if "after" in request.GET else None,
         })
@@ -104,23 +116,106 @@ class WorkerListView(ProgramStaffRequiredMixin, View):
                                     reverse("worker-list"))
 
 
+@functools.cache
+def _choice_labels(language: str) -> dict[str, dict[str, str]]:
+    """The labels of states and statuses in the active language (``language`` is its code).
+    get_FOO_display() rebuilds and hashes the whole translated choice list on every call; these
+    lists never change while the process runs."""
+    return {"state_of_origin": {code: str(name) for code, name in MEXICAN_STATES},
+            "status": {code: str(name) for code, name in WorkerStatus.choices}}
+
+
+def _rows(workers) -> list[WorkerRow]:
+    """The page's rows from plain values: model instances and per-cell template lookups (labels of
+    choices, the full name, the URL) cost more than the query (bench/RESULTS.md)."""
+    prefix = reverse("worker-list")
+    labels = _choice_labels(get_language())
+    state_names, status_names = labels["state_of_origin"], labels["status"]
+    return [
+        WorkerRow(
+            pk=pk, url=f"{prefix}{public_id}/", name=" ".join(part for part in (first, paternal, maternal) if part),
+            curp=curp, state=state_names.get(state, state), status=status_names.get(status, status),
+            is_active=is_active,
+        )
+        for pk, public_id, curp, first, paternal, maternal, state, status, is_active in workers.values_list(
+            "id", "public_id", "curp", "first_names", "paternal_surname", "maternal_surname", "state_of_origin",
+            "status", "is_active",
+        )
+    ]
+
+
+def _filter_rows(form, params) -> list[list[dict]]:
+    """The filter form's fields as the page draws them, in two rows. The options of its selects are
+    joined here: drawn by Django's widgets, or a template loop per option, they cost several
+    milliseconds a page (bench/RESULTS.md)."""
+    choices = _filter_choices()
+
+    def select(name):
+        return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name),
+                "options": _options(tuple(choices[name]), params.get(name, ""))}
+
+    def date(name):
+        return {"name": name, "label": form.fields[name].label, "errors": form.errors.get(name), "type": "date",
+                "value": params.get(name, "")}
+
+    return [[select("state_of_origin"), select("status"), select("occupation")],
+            [select("eligible_program"), date("eligible_start"), date("eligible_end")]]
+
+
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """(value, label) pairs of the list's filter selects, in the current language."""
+    language = get_language()
+    labels = _choice_labels(language)
+    vocabulary = _filter_vocabulary()
+    english = (language or "").startswith("en")
+    return {
+        "state_of_origin": list(labels["state_of_origin"].items()),
+        "status": list(labels["status"].items()),
+        "occupation": [(code, name_en if english else name_es) for code, name_es, name_en in vocabulary["occupations"]],
+        "eligible_program": vocabulary["programs"],
+    }
+
+
+# Occupations and active programs change when an administrator edits a program (or a migration the
+# vocabulary), not with page views: each process keeps them VOCABULARY_SECONDS, and forgets them at
+# once when it saves or deletes one itself. Asking for them on every page cost a query and ~1 ms.
+VOCABULARY_SECONDS = 60
+_vocabulary_cache: dict[str, tuple[dict, float]] = {}
+
+
+def _filter_vocabulary() -> dict[str, list[tuple[str, ...]]]:
+    vocabulary, expires = _vocabulary_cache.get("vocabulary", (None, 0.0))
+    if vocabulary is None or time.monotonic() >= expires:
+        vocabulary = {
+            "occupations": list(Occupation.objects.values_list("code", "name_es", "name_en")),
+            "programs": [(str(pk), name) for pk, name in Program.objects.active().values_list("pk", "name")],
+        }
+        _vocabulary_cache["vocabulary"] = (vocabulary, time.monotonic() + VOCABULARY_SECONDS)
+    return vocabulary
+
+
+@receiver([post_save, post_delete], sender=Occupation, dispatch_uid="worker-list-occupations-changed")
+@receiver([post_save, post_delete], sender=Program, dispatch_uid="worker-list-programs-changed")
+def _forget_vocabulary(**kwargs):
+    _vocabulary_cache.clear()
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], selected: str) -> str:
+    """<option> elements of (value, label) pairs, the selected one marked. The same few lists are
+    drawn on every page, and escaping their labels is what costs: kept (the key is the whole list)."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, " selected" if value == selected else "", label) for value, label in choices
+    ))
+
+
 class WorkerExportView(ProgramStaffRequiredMixin, View):
     """The filtered list as a streamed CSV, with the same filters and scope as the list page."""
 
     def get(self, request):
         filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
-        workers = filterset.qs if filterset.is_valid() else Worker.objects.none()
+        workers = filterset.everything() if filterset.is_valid() else Worker.objects.none()
         return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
-
-
-def _filter_options() -> dict[str, list[tuple[str, str]]]:
-    """(value, label) pairs of the list's filter selects, in the current language."""
-    return {
-        "state_of_origin": [(code, str(name)) for code, name in MEXICAN_STATES],
-        "status": [(code, str(name)) for code, name in WorkerStatus.choices],
-        "occupation": [(occupation.code, str(occupation)) for occupation in Occupation.objects.all()],
-        "eligible_program": [(str(program.pk), program.name) for program in Program.objects.active()],
-    }
 
 
 def _visible_worker(request, public_id) -> Worker:

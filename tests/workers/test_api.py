@@ -120,6 +120,63 @@ def test_name_search_ignores_accents_and_case(api_as, staff_tlaxcala, worker_tla
     assert [row["id"] for row in response.json()["results"]] == [str(worker_tlaxcala.public_id)]
 
 
+@pytest.fixture
+def garcia_lopez():
+    """A name with the words GARCIA LOPEZ, and one that has them only inside longer words."""
+    whole = WorkerFactory(first_names="Luis", paternal_surname="García", maternal_surname="López")
+    inside = WorkerFactory(first_names="Ana", paternal_surname="Montegarcía", maternal_surname="Lópezortiz")
+    return whole, inside
+
+
+def found(client, **params):
+    return [row["id"] for row in client.get("/api/v1/workers/", params).json()["results"]]
+
+
+@pytest.mark.parametrize("persona", ["staff_tlaxcala", "administrator"])
+def test_name_search_finds_whole_words_and_falls_back_to_parts_of_words(request, api_as, persona, garcia_lopez):
+    whole, inside = garcia_lopez
+    client = api_as(request.getfixturevalue(persona))
+    # Typed in full: the names that have the words, in that order (not "MONTEGARCIA LOPEZORTIZ").
+    assert found(client, search="garcía  LÓPEZ") == [str(whole.public_id)]
+    assert found(client, search="lópez garcía") == []
+    # A word typed in part ("LOP"): any part of any name, as before.
+    assert found(client, search="garcia lop") == [str(inside.public_id), str(whole.public_id)]
+
+
+def test_whole_or_partial_words_are_decided_among_the_filtered_workers(api_as, staff_tlaxcala, garcia_lopez):
+    _whole, inside = garcia_lopez
+    Worker.objects.filter(pk=inside.pk).update(status=WorkerStatus.ELIGIBLE)
+    # No eligible worker has the whole words: the search falls back to parts of words among them.
+    assert found(api_as(staff_tlaxcala), search="garcia lopez", status="eligible") == [str(inside.public_id)]
+
+
+def test_a_name_search_costs_the_queries_of_the_list_and_one_more_for_parts_of_words(api_as, staff_tlaxcala,
+                                                                                    garcia_lopez):
+    client = api_as(staff_tlaxcala)
+    client.get("/api/v1/workers/")
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/api/v1/workers/", params)
+        return len(captured)
+
+    listing = queries()
+    # Whole words: the page itself. Parts of words: the empty whole-word page, then theirs.
+    assert (queries(search="garcia lopez"), queries(search="garcia lop")) == (listing, listing + 1)
+
+
+def test_pages_of_a_search_by_parts_of_words_go_on_by_parts_of_words(api_as, staff_tlaxcala):
+    workers = [WorkerFactory(first_names="Ana", paternal_surname=f"Montegarcía{n}", maternal_surname="López")
+               for n in range(3)]
+    client = api_as(staff_tlaxcala)
+    first = client.get("/api/v1/workers/", {"search": "garcia", "page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    assert [row["id"] for row in first["results"] + second["results"]] == [
+        str(worker.public_id) for worker in reversed(workers)
+    ]
+    assert second["next"] is None
+
+
 def test_curp_correction_keeps_the_worker_and_records_the_change(api_as, staff_tlaxcala, worker_tlaxcala):
     new_curp = make_curp(birth_date=datetime.date(1990, 5, 18), sex="M", state="TLA", serial=999)
     response = api_as(staff_tlaxcala).post(

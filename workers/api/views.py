@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,6 +19,14 @@ from workers.uploads import document_file_response
 EDITABLE = set(services.EDITABLE_FIELDS)
 
 
+class KeepFilterSetBackend(DjangoFilterBackend):
+    """django-filter's backend, leaving the filterset on the view for its paginate_queryset()."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
+
 class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
                     mixins.ListModelMixin, viewsets.GenericViewSet):
     """Workers of the staff member's scope. Records are deactivated, never deleted.
@@ -26,6 +35,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.U
 
     permission_classes = [IsProgramStaff]
     filterset_class = WorkerFilterSet
+    filter_backends = [KeepFilterSetBackend]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9a-f-]{36}"
@@ -35,6 +45,13 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.U
         if self.action == "list":
             return workers.order_by("-id")
         return workers.prefetch_related("occupations", "languages")
+
+    def paginate_queryset(self, queryset):
+        # A name search shows the page of its whole words or, when empty, of parts of words.
+        filterset = getattr(self, "filterset", None)
+        if filterset is None:
+            return super().paginate_queryset(queryset)
+        return filterset.first_page_found(super().paginate_queryset)
 
     def get_serializer_class(self):
         return serializers.WorkerSummarySerializer if self.action == "list" else serializers.WorkerSerializer
