@@ -7,6 +7,11 @@ from celery import shared_task
 def season_allocate_task(run_id: int) -> str:
     """Allocate a season (``contracts.season``). Safe to run twice: a run already done or failed
     is not run again, and a resumed run adds nothing twice."""
+    from django.conf import settings
+    from django.utils import translation
+
     from contracts.season import season_run_execute
 
-    return season_run_execute(run_id=run_id).status
+    # The report is written in the site's language, whatever an earlier task left active.
+    with translation.override(settings.LANGUAGE_CODE):
+        return season_run_execute(run_id=run_id).status
