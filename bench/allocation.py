@@ -9,10 +9,10 @@ Run with ``make bench-allocation``. Bounded: a fixed number of requests, in-proc
 2. Measures (committing, then removing what was allocated, so the data stays reusable):
    (a) candidates for one request, p50/p95 over 50 different requests, in-process
        (``contracts.ranking.candidates``) and through the API when this branch has it;
-   (b) the commit phase: 10,000 worker→request assignments through ``contracts_allocate``
-       (``check=False``, the workers picked eligible beforehand), one call per request;
-   (c) the whole season: ``contracts.season.season_allocate`` when it exists, else a loop that
-       ranks and allocates every approved request of the season in turn.
+   (b) the commit phase (G9): 10,000 worker→request assignments through season allocation's
+       set-based commit (``contracts_allocate_many``), the workers picked eligible beforehand;
+   (c) the whole season: ``contracts.season.season_allocate``, ranking plus commit, with the
+       time of its commits apart.
 3. Prints a table and writes it to bench/RESULTS-allocation.md.
 
 ``BENCH_DATABASE_URL`` points the bench at another database (its data is generated there).
@@ -41,8 +41,6 @@ CANDIDATE_REQUESTS = 50
 CANDIDATE_LIMIT = 50
 WARMUP = 3
 COMMIT_ASSIGNMENTS = 10_000
-# The season loop stops after this long and extrapolates (marked so): the bench stays bounded.
-SEASON_TIME_CAP = 120.0
 BUDGETS = {
     "candidates": ("candidates for one request p95", 50.0, "ms"),
     "commit": ("commit 10,000 assignments (G9)", 5.0, "s"),
@@ -81,9 +79,9 @@ from django.test import Client  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from contracts.models import Contract  # noqa: E402
+from contracts.models import AllocationRun, Contract  # noqa: E402
 from contracts.ranking import candidates  # noqa: E402
-from contracts.services import contracts_allocate, places_left  # noqa: E402
+from contracts.services import contracts_allocate_many  # noqa: E402
 from employers.models import RequestStatus, WorkerRequest  # noqa: E402
 from twp.models import User  # noqa: E402
 from workers.eligibility import eligible_workers  # noqa: E402
@@ -209,67 +207,63 @@ def measure_candidates(staff: User) -> list[tuple[str, float, float, str]]:
 
 # --- (b) commit phase ---------------------------------------------------------------------------
 def measure_commit() -> tuple[float, int, int]:
-    """Seconds for COMMIT_ASSIGNMENTS assignments, one contracts_allocate call per request."""
+    """Seconds for COMMIT_ASSIGNMENTS assignments through season allocation's commit
+    (``contracts_allocate_many``), in batches of ``contracts.season.SAVE_EVERY`` requests."""
+    from contracts.season import SAVE_EVERY
+
     requests = list(season_requests().select_related("program").order_by("start_date", "id"))
     first, last = min(r.start_date for r in requests), max(r.end_date for r in requests)
     # Workers eligible for the whole season's span are eligible for each of its requests (none of
     # the generated requests has extra requirements): picked here, outside the timing.
     pool = list(eligible_workers(Worker.objects.filter(is_active=True), program=requests[0].program, start=first,
-                                 end=last).order_by("id")[:COMMIT_ASSIGNMENTS])
+                                 end=last).order_by("id").values_list("pk", flat=True)[:COMMIT_ASSIGNMENTS])
     if len(pool) < COMMIT_ASSIGNMENTS:
         say(f"note  only {len(pool):,} workers are eligible over the whole season: committing that many")
-    batches, taken = [], 0
+    assignments, taken = [], 0
     for request in requests:
         if taken >= len(pool):
             break
         size = min(request.workers_requested, len(pool) - taken)
-        batches.append((request, pool[taken:taken + size]))
+        assignments.append((request, pool[taken:taken + size], {}))
         taken += size
     with Undo():
         started = time.perf_counter()
-        for request, workers in batches:
-            contracts_allocate(request=request, workers=workers, by=None, check=False)
+        for index in range(0, len(assignments), SAVE_EVERY):
+            contracts_allocate_many(assignments[index:index + SAVE_EVERY], by=None)
         elapsed = time.perf_counter() - started
-    return elapsed, taken, len(batches)
+    return elapsed, taken, -(-len(assignments) // SAVE_EVERY)
 
 
 # --- (c) the season -----------------------------------------------------------------------------
 def measure_season(staff: User) -> tuple[str, float, int, float]:
+    """``season_allocate`` for the whole season, as the Celery task runs it; the time its commits
+    took (``contracts_allocate_many`` and any request-by-request fallback) measured apart."""
+    from contracts import season
+
+    committing = [0.0]
+
+    def timed(function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                committing[0] += time.perf_counter() - started
+        return wrapper
+
+    originals = season.contracts_allocate_many, season.contracts_allocate
+    season.contracts_allocate_many, season.contracts_allocate = (timed(function) for function in originals)
+    program = season_requests().first().program
+    year = season_requests().first().season
     try:
-        from contracts.season import season_allocate  # noqa: F401 - another branch builds it
-    except ImportError:
-        return season_loop(staff)
-    say("skip  contracts.season.season_allocate exists: time it with its own benchmark")
-    return "season_allocate (not timed here)", 0.0, 0, 0.0
-
-
-def season_loop(staff: User) -> tuple[str, float, int, float]:
-    """Rank then allocate every approved request of the season in turn, best first."""
-    requests = list(season_requests().select_related("program").order_by("start_date", "id"))
-    pool = Worker.objects.visible_to(staff)
-    ranking_seconds = 0.0
-    assigned = 0
-    with Undo():
-        started = time.perf_counter()
-        done = 0
-        for request in requests:
-            if time.perf_counter() - started > SEASON_TIME_CAP:
-                break
-            done += 1
-            ranked_at = time.perf_counter()
-            chosen = candidates(request, pool, limit=places_left(request))
-            ranking_seconds += time.perf_counter() - ranked_at
-            if chosen:
-                contracts_allocate(request=request, workers=[c.worker for c in chosen], by=None, check=False,
-                                   scores={c.worker.pk: {**c.parts, "score": c.score} for c in chosen})
-                assigned += len(chosen)
-        elapsed = time.perf_counter() - started
-    if done < len(requests):
-        scale = len(requests) / done
-        return (f"rank + allocate loop, EXTRAPOLATED from {done:,} of {len(requests):,} requests",
-                elapsed * scale, min(round(assigned * scale), sum(r.workers_requested for r in requests)),
-                ranking_seconds * scale)
-    return "rank + allocate loop (bench)", elapsed, assigned, ranking_seconds
+        with Undo():
+            started = time.perf_counter()
+            run = season.season_allocate(program=program, season=year, by=staff)
+            elapsed = time.perf_counter() - started
+            AllocationRun.objects.filter(pk=run.pk).delete()
+    finally:
+        season.contracts_allocate_many, season.contracts_allocate = originals
+    return "season_allocate", elapsed, run.added, elapsed - committing[0]
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -290,8 +284,8 @@ def main() -> None:
     commit_seconds, assigned, batches = measure_commit()
     per_10k = commit_seconds * 10_000 / max(assigned, 1)
     verdict = "ok" if per_10k <= BUDGETS["commit"][1] else "OVER"
-    lines.append(f"{'commit phase (contracts_allocate)':<38} {commit_seconds:>6.2f} s for {assigned:,} in {batches:,} "
-                 f"calls = {per_10k:.2f} s per 10,000  {verdict}")
+    lines.append(f"{'commit phase (contracts_allocate_many)':<38} {commit_seconds:>6.2f} s for {assigned:,} in "
+                 f"{batches:,} batches = {per_10k:.2f} s per 10,000  {verdict}")
     say("done  commit phase")
     label, seconds, season_assigned, ranking_seconds = measure_season(staff)
     if seconds:

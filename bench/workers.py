@@ -111,6 +111,7 @@ def say(text: str = "") -> None:
 
 # --- data -------------------------------------------------------------------------------------
 def ensure_data() -> None:
+    call_command("migrate", verbosity=0)  # a fresh machine: `make bench-workers` before any `make run`
     call_command("load_demo", verbosity=0)
     have = generated_workers(BENCH_SEED).count()
     if have >= BENCH_WORKERS:

@@ -157,6 +157,27 @@ class ContractStatusChange(models.Model):
         return f"{self.contract_id}: {self.from_status or '∅'} → {self.to_status}"
 
 
+class WorkHistory(models.Model):
+    """A worker's contracts worked, summed up: what the ranking's upper bounds read
+    (``contracts.ranking.candidates``) instead of aggregating every worked contract per request.
+
+    Kept by the database (a statement trigger on ``contracts_contract``, migration 0003): every
+    path that inserts, changes or deletes a contract, bulk loads included, keeps it current.
+    Nothing in the application writes it."""
+
+    worker = models.OneToOneField("workers.Worker", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    last_end = models.DateField()
+    on_time = models.BooleanField()
+    best_rating = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("work history")
+        verbose_name_plural = _("work histories")
+
+    def __str__(self):
+        return f"{self.worker_id}: last end {self.last_end}"
+
+
 def placed_in_regions(regions) -> Exists:
     """Workers with a contract (past included) whose worksite is in ``regions``."""
     return Exists(Contract.objects.filter(worker=OuterRef("pk"), request__worksite__region__in=list(regions)))

@@ -1,55 +1,52 @@
-"""The ranking of candidates for a request: one function, weights as data (``RankingWeights``).
+"""The ranking of candidates for a request: one function, :func:`score_parts`; weights are data
+(``RankingWeights``).
 
 A candidate's score is the sum of these parts, each shown to staff:
 
 - ``named``: the employer asked for this worker by name (SAWP: most placements);
 - ``returned_on_time``: came home on time from an earlier contract (circularity rewarded);
 - ``same_employer``: worked for this employer before;
-- ``evaluation``: points of the last employer rating (1–5), this employer's rating first;
-- ``certification``: valid certificates in the request's required schemes;
+- ``evaluation``: points of the last employer rating (1–5), this employer's last rating first;
+- ``certification``: valid certificates on the start date in the request's required schemes;
 - ``occupation``: registered with the requested occupation;
 - ``language``: required languages spoken;
-- ``waited``: months since the last contract ended (or since registration, for new entrants),
-  capped, so the people who waited longest move up (fair rotation);
+- ``waited``: whole months (of 30 days) from the end of the last contract worked (or from
+  registration, for new entrants) to the start, capped, so those who waited longest move up
+  (fair rotation);
 - ``state_balance`` (negative): workers of the same state of origin already on the request, so
   places spread across states.
 
-Only eligible workers are ranked (``workers.eligibility.eligible_workers``, every rule in SQL).
-Ties go to the lower id (registered earlier)."""
+Only eligible workers are ranked (``workers.eligibility``: every rule, in SQL). Ties go to the
+lower id (registered earlier).
+
+The score is computed over facts loaded set-based (:class:`WorkerFacts`, numpy arrays): the same
+function ranks the few hundred workers one request's candidates need and the whole pool of a
+season allocation (``contracts.season``), so staff and the season always rank alike."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    DateField,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce, Extract, Least
+from django.db.models import Count, DateField
+from django.db.models.functions import Cast
 
 from certification.models import Certificate
 from contracts.models import WORKED_STATUSES, Contract, RankingWeights
 from employers.models import NamedWorker, WorkerRequest
 from employers.worker_requests import _requirements
-from workers.eligibility import eligible_workers
+from workers.eligibility import Requirements, eligible_workers
 from workers.models import Worker, WorkerLanguage
 
 PARTS = ("named", "returned_on_time", "same_employer", "evaluation", "certification", "occupation", "language",
          "waited", "state_balance")
-
-
+MONTH_DAYS = 30
 # Workers ranked per batch at least (a batch costs a few milliseconds; a statement, ~1 ms).
 MIN_BATCH = 200
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -59,121 +56,274 @@ class Candidate:
     parts: dict[str, int] = field(default_factory=dict)
 
 
-def _count(queryset) -> Subquery:
-    return Coalesce(Subquery(queryset.order_by().values("worker").annotate(n=Count("*")).values("n")[:1],
-                             output_field=IntegerField()), 0)
+@dataclass(frozen=True)
+class RequestTerms:
+    """What the ranking reads of a request. :meth:`of` asks the database; season allocation
+    builds them for every request of the season at once."""
+
+    request_id: int
+    employer_id: int
+    occupation_id: int
+    start: datetime.date
+    requirements: Requirements
+    named_ids: frozenset[int]
+    on_request_by_state: dict[str, int]
+    weights: RankingWeights
+
+    @classmethod
+    def of(cls, request: WorkerRequest, weights: RankingWeights | None = None) -> RequestTerms:
+        on_request = (Contract.objects.live().filter(request=request).values_list("worker__state_of_origin")
+                      .annotate(n=Count("id")).order_by())
+        return cls(request_id=request.pk, employer_id=request.employer_id, occupation_id=request.occupation_id,
+                   start=request.start_date, requirements=_requirements(request),
+                   named_ids=frozenset(NamedWorker.objects.filter(request=request).values_list("worker_id", flat=True)),
+                   on_request_by_state=dict(on_request),
+                   weights=weights or RankingWeights.for_program(request.program))
 
 
-def ranked_workers(request: WorkerRequest, workers=None, *, weights: RankingWeights | None = None):
-    """The eligible workers of ``workers`` (default: every active worker) for ``request``,
-    annotated with each part of the score and ``score``, best first. A queryset: slice it."""
-    weights = weights or RankingWeights.for_program(request.program)
-    requirements = _requirements(request)
+class WorkerFacts:
+    """What the ranking knows of a set of workers, as arrays in ascending id order (``ids``).
+
+    Loaded in five statements whatever the number of workers: the workers, their worked
+    contracts, and only the occupations, languages and certificate schemes asked about."""
+
+    def __init__(self, ids, states, created, worked, occupations, languages, certificates):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.size = len(self.ids)
+        self.state_names, self.state = np.unique(np.asarray(states, dtype="U8"), return_inverse=True) \
+            if self.size else (np.zeros(0, dtype="U8"), _EMPTY)
+        self.created = np.asarray(created, dtype=np.int64)
+        self._history(worked)
+        self.occupations = self._grouped(occupations)
+        self.languages = self._grouped(languages)
+        self.certificates = {}  # scheme id -> (positions, issued on, expires on), as ordinals
+        for scheme_id, rows in self._rows_by_key(certificates).items():
+            positions, issued, expires = zip(*rows, strict=True)
+            self.certificates[scheme_id] = (self.positions(positions), np.asarray(issued), np.asarray(expires))
+
+    @classmethod
+    def load(cls, workers, *, occupation_ids=(), language_codes=(), scheme_ids=()) -> WorkerFacts:
+        """The facts of the workers of queryset ``workers`` (active or not: eligibility decides)."""
+        try:
+            rows = list(workers.order_by("pk").annotate(created_on=Cast("created_at", DateField()))
+                        .values_list("pk", "state_of_origin", "created_on"))
+        except EmptyResultSet:
+            rows = []
+        if not rows:
+            return cls([], [], [], [], [], [], [])
+        ids, states, created = zip(*rows, strict=True)
+        pool = workers.order_by().values("pk")
+        worked = (Contract.objects.filter(worker__in=pool, status__in=WORKED_STATUSES)
+                  .order_by("end_date", "id")
+                  .values_list("worker_id", "request__employer_id", "end_date", "returned_on_time", "employer_rating"))
+        occupations = (Worker.occupations.through.objects.filter(worker__in=pool, occupation_id__in=occupation_ids)
+                       .values_list("occupation_id", "worker_id") if occupation_ids else [])
+        languages = (WorkerLanguage.objects.filter(worker__in=pool, language__in=language_codes)
+                     .values_list("language", "worker_id") if language_codes else [])
+        certificates = (Certificate.objects.filter(worker__in=pool, scheme_id__in=scheme_ids, revoked_at__isnull=True)
+                        .values_list("scheme_id", "worker_id", "issued_on", "expires_on") if scheme_ids else [])
+        return cls(ids, states, [day.toordinal() for day in created], list(worked), list(occupations),
+                   list(languages), [(scheme, worker, issued.toordinal(), expires.toordinal())
+                                     for scheme, worker, issued, expires in certificates])
+
+    def positions(self, ids) -> np.ndarray:
+        """Where each of ``ids`` (all of them loaded) sits in the arrays."""
+        return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64))
+
+    def _history(self, worked) -> None:
+        """From the worked contracts, oldest end first: came home on time (ever), the end of the
+        last one, the last rating given, and per employer the workers and their last rating there."""
+        on_time: set[int] = set()
+        last_end: dict[int, int] = {}
+        last_rating: dict[int, int] = {}
+        by_employer: dict[int, dict[int, int]] = {}
+        if worked:
+            worker_ids, employers, ends, returned_on_time, ratings = zip(*worked, strict=True)
+            for position, employer, end, came_home, rating in zip(self.positions(worker_ids).tolist(), employers,
+                                                                  ends, returned_on_time, ratings, strict=True):
+                if came_home:
+                    on_time.add(position)
+                last_end[position] = end.toordinal()  # rows go oldest end first: the last one stays
+                here = by_employer.setdefault(employer, {})
+                if rating is not None:
+                    last_rating[position] = here[position] = rating
+                else:
+                    here.setdefault(position, 0)
+        self.on_time = np.zeros(self.size, dtype=bool)
+        self.on_time[list(on_time)] = True
+        self.last_end = self._array(last_end)
+        self.last_rating = self._array(last_rating)
+        self.by_employer = {employer: (np.fromiter(here.keys(), dtype=np.int64, count=len(here)),
+                                       np.fromiter(here.values(), dtype=np.int64, count=len(here)))
+                            for employer, here in by_employer.items()}
+
+    def _array(self, values: dict[int, int]) -> np.ndarray:
+        array = np.zeros(self.size, dtype=np.int64)
+        array[np.fromiter(values.keys(), dtype=np.int64, count=len(values))] = np.fromiter(
+            values.values(), dtype=np.int64, count=len(values))
+        return array
+
+    @staticmethod
+    def _rows_by_key(rows) -> dict:
+        grouped: dict = {}
+        for key, *rest in rows:
+            grouped.setdefault(key, []).append(rest[0] if len(rest) == 1 else tuple(rest))
+        return grouped
+
+    def _grouped(self, rows) -> dict:
+        masks = {}
+        for key, worker_ids in self._rows_by_key(rows).items():
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.positions(worker_ids)] = True
+            masks[key] = mask
+        return masks
+
+    def months_waited(self, start: datetime.date, cap: int) -> np.ndarray:
+        since = np.where(self.last_end > 0, self.last_end, self.created)
+        return np.clip((start.toordinal() - since) // MONTH_DAYS, 0, cap)
+
+
+def score_parts(facts: WorkerFacts, terms: RequestTerms, *, waited: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """THE ranking: each part of the score of every worker of ``facts`` for the request of
+    ``terms``, as arrays (the score is their sum). ``waited``: the months waited, when the caller
+    has them for this start date already (season allocation reuses them across requests)."""
+    weights = terms.weights
+    size = facts.size
+    named = np.isin(facts.ids, np.fromiter(terms.named_ids, dtype=np.int64, count=len(terms.named_ids)))
+    same_employer = np.zeros(size, dtype=bool)
+    rating = facts.last_rating
+    here, rating_here = facts.by_employer.get(terms.employer_id, (_EMPTY, _EMPTY))
+    if len(here):
+        same_employer[here] = True
+        rating = rating.copy()
+        rated = rating_here > 0
+        rating[here[rated]] = rating_here[rated]
+    start = terms.start.toordinal()
+    certificates = np.zeros(size, dtype=np.int64)
+    for scheme_id in set(terms.requirements.certification_scheme_ids):
+        held = np.zeros(size, dtype=bool)
+        positions, issued, expires = facts.certificates.get(scheme_id, (_EMPTY, _EMPTY, _EMPTY))
+        held[positions[(issued <= start) & (expires >= start)]] = True
+        certificates += held
+    languages = np.zeros(size, dtype=np.int64)
+    for code in set(terms.requirements.language_codes):
+        if code in facts.languages:
+            languages += facts.languages[code]
+    occupation = facts.occupations.get(terms.occupation_id)
+    same_state = np.zeros(size, dtype=np.int64)
+    for state, count in terms.on_request_by_state.items():
+        code = np.searchsorted(facts.state_names, state)
+        if code < len(facts.state_names) and facts.state_names[code] == state:
+            same_state[facts.state == code] = count
+    if waited is None:
+        waited = facts.months_waited(terms.start, weights.waited_cap_months)
+    return {
+        "named": named * weights.named,
+        "returned_on_time": facts.on_time * weights.returned_on_time,
+        "same_employer": same_employer * weights.same_employer,
+        "evaluation": rating * weights.evaluation,
+        "certification": certificates * weights.certification,
+        "occupation": (occupation * weights.occupation) if occupation is not None else np.zeros(size, dtype=np.int64),
+        "language": languages * weights.language,
+        "waited": waited * weights.waited_month,
+        "state_balance": -same_state * weights.state_balance,
+    }
+
+
+def total(parts: dict[str, np.ndarray]) -> np.ndarray:
+    return sum((parts[part].astype(np.int64) for part in PARTS[1:]), parts["named"].astype(np.int64))
+
+
+def best_first(score: np.ndarray, positions: np.ndarray | None = None) -> np.ndarray:
+    """``positions`` (default: all) ordered by score, best first, ties to the lower id."""
+    positions = np.arange(len(score)) if positions is None else positions
+    return positions[np.lexsort((positions, -score[positions]))]
+
+
+def facts_for(terms: RequestTerms, workers) -> WorkerFacts:
+    """The facts of queryset ``workers`` that ``terms`` asks about."""
+    return WorkerFacts.load(workers, occupation_ids=[terms.occupation_id],
+                            language_codes=terms.requirements.language_codes,
+                            scheme_ids=terms.requirements.certification_scheme_ids)
+
+
+def _ranked(terms: RequestTerms, workers) -> list[tuple[int, int, dict[str, int]]]:
+    """(worker id, score, parts) of the workers of queryset ``workers``, best first."""
+    facts = facts_for(terms, workers)
+    parts = score_parts(facts, terms)
+    score = total(parts)
+    return [(int(facts.ids[position]), int(score[position]), {part: int(parts[part][position]) for part in PARTS})
+            for position in best_first(score).tolist()]
+
+
+def _eligible(request: WorkerRequest, terms: RequestTerms, workers):
+    return eligible_workers(workers.filter(is_active=True), program=request.program, start=request.start_date,
+                            end=request.end_date, requirements=terms.requirements)
+
+
+def ranked_workers(request: WorkerRequest, workers=None, *, weights: RankingWeights | None = None) -> list[Candidate]:
+    """Every eligible worker of ``workers`` (default: all) for ``request``, best first: the whole
+    ranking, for tests and small pools. :func:`candidates` gives its top without scoring everyone."""
+    terms = RequestTerms.of(request, weights)
     workers = workers if workers is not None else Worker.objects.all()
-    workers = eligible_workers(workers.filter(is_active=True), program=request.program, start=request.start_date,
-                               end=request.end_date, requirements=requirements)
-    worked = Contract.objects.filter(worker=OuterRef("pk"), status__in=WORKED_STATUSES)
-    last_rating = (worked.filter(employer_rating__isnull=False)
-                   .annotate(mine=Case(When(request__employer=request.employer_id, then=Value(1)), default=Value(0)))
-                   .order_by("-mine", "-end_date").values("employer_rating")[:1])
-    last_end = worked.order_by("-end_date").values("end_date")[:1]
-    since = Coalesce(Subquery(last_end, output_field=DateField()), Cast("created_at", DateField()))
-    months_waited = Extract(Value(request.start_date) - since, "epoch") / (30 * 86400)
-    same_state = Contract.objects.live().filter(request=request, worker__state_of_origin=OuterRef("state_of_origin"))
-    annotated = workers.annotate(
-        is_named=Exists(NamedWorker.objects.filter(request=request, worker=OuterRef("pk"))),
-        returned_on_time_before=Exists(worked.filter(returned_on_time=True)),
-        worked_for_employer=Exists(worked.filter(request__employer=request.employer_id)),
-        last_rating=Coalesce(Subquery(last_rating, output_field=IntegerField()), 0),
-        certificates_held=_count(Certificate.objects.filter(
-            worker=OuterRef("pk"), scheme_id__in=requirements.certification_scheme_ids).valid_on(request.start_date))
-        if requirements.certification_scheme_ids else Value(0),
-        has_occupation=Exists(Worker.occupations.through.objects.filter(worker=OuterRef("pk"),
-                                                                       occupation=request.occupation_id)),
-        languages_spoken=_count(WorkerLanguage.objects.filter(worker=OuterRef("pk"),
-                                                              language__in=requirements.language_codes))
-        if requirements.language_codes else Value(0),
-        months_waited=Least(Cast(months_waited, IntegerField()), Value(weights.waited_cap_months)),
-        same_state_on_request=_count(same_state),
-    ).annotate(
-        p_named=_flag("is_named", weights.named),
-        p_returned_on_time=_flag("returned_on_time_before", weights.returned_on_time),
-        p_same_employer=_flag("worked_for_employer", weights.same_employer),
-        p_evaluation=F("last_rating") * weights.evaluation,
-        p_certification=F("certificates_held") * weights.certification,
-        p_occupation=_flag("has_occupation", weights.occupation),
-        p_language=F("languages_spoken") * weights.language,
-        p_waited=Greatest0(F("months_waited")) * weights.waited_month,
-        p_state_balance=-F("same_state_on_request") * weights.state_balance,
-    )
-    score = sum((F(f"p_{part}") for part in PARTS[1:]), F("p_named"))
-    return annotated.annotate(score=score).order_by("-score", "pk")
+    return _as_candidates(_ranked(terms, _eligible(request, terms, workers)))
 
 
-def _flag(name: str, weight: int):
-    return Case(When(**{name: True}, then=Value(weight)), default=Value(0), output_field=IntegerField())
-
-
-def Greatest0(expression):
-    from django.db.models.functions import Greatest
-
-    return Greatest(expression, Value(0))
+def _as_candidates(rows) -> list[Candidate]:
+    found = Worker.objects.in_bulk([pk for pk, _score, _parts in rows])
+    return [Candidate(worker=found[pk], score=score, parts=parts) for pk, score, parts in rows]
 
 
 def candidates(request: WorkerRequest, workers=None, *, limit: int = 50) -> list[Candidate]:
     """The best ``limit`` candidates with the parts of their score: ``ranked_workers(...)[:limit]``.
 
-    Scoring every eligible worker costs a dozen index probes each (over a second at 100,000
-    workers), so this scores in batches, best upper bound first, and stops once the ``limit``-th
-    score found beats every bound left: the same result, exactly. Bounds (:func:`_bounds`) come
-    first from the workers with worked contracts and the named ones, who hold the top places;
-    only if those cannot fill them does it bound every worker of the pool."""
+    Checking eligibility costs a handful of index probes per worker (a second for 100,000), so
+    this ranks in batches, best upper bound first, and stops once the ``limit``-th score found
+    beats every bound left: the same result, exactly. Bounds (:func:`_bounds`) come first from
+    the workers with a work history (``contracts_workhistory``) and the named ones, who hold the
+    top places; only if those cannot fill them does it bound every worker of the pool."""
     if limit <= 0:
         return []
-    weights = RankingWeights.for_program(request.program)
+    terms = RequestTerms.of(request)
+    weights = terms.weights
     pool = (workers if workers is not None else Worker.objects.all()).filter(is_active=True)
     batch = max(4 * limit, MIN_BATCH)
     found: list = []
     seen: set[int] = set()
-    constant, _params = _bound_terms(request, weights)
+    constant, _params = _bound_terms(terms)
     new_entrant_ceiling = constant + weights.occupation + weights.waited_cap_months * weights.waited_month
     for scope, ceiling in (("history", new_entrant_ceiling), ("pool", None)):
         fetched = 2 * batch + 1
-        bounds = _bounds(request, pool, weights, fetched, scope=scope)
+        bounds = _bounds(request, terms, pool, fetched, scope=scope)
         first = 0
         while first < len(bounds):
             chunk = [pk for pk, _bound in bounds[first:first + batch] if pk not in seen]
             seen.update(chunk)
             if chunk:
-                found += list(ranked_workers(request, pool.filter(pk__in=chunk), weights=weights))
-                found.sort(key=lambda row: (-row.score, row.pk))
+                found += _ranked(terms, _eligible(request, terms, pool.filter(pk__in=chunk)))
+                found.sort(key=lambda row: (-row[1], row[0]))
                 found = found[:limit]
             first += batch
             if first >= len(bounds) and len(bounds) == fetched:  # more workers than fetched: fetch further
                 fetched *= 4
-                bounds = _bounds(request, pool, weights, fetched, scope=scope)
+                bounds = _bounds(request, terms, pool, fetched, scope=scope)
             left = max(bounds[first][1] if first < len(bounds) else -1, -1 if ceiling is None else ceiling)
-            if len(found) == limit and found[-1].score > left:
+            if len(found) == limit and found[-1][1] > left:
                 return _as_candidates(found)
             if first < len(bounds) and ceiling is not None and bounds[first][1] <= ceiling:
                 break  # the rest of this scope bounds no higher than the new entrants: bound everyone
     return _as_candidates(found)
 
 
-def _as_candidates(rows) -> list[Candidate]:
-    return [Candidate(worker=row, score=row.score, parts={part: getattr(row, f"p_{part}") for part in PARTS})
-            for row in rows]
-
-
-def _bound_terms(request: WorkerRequest, weights: RankingWeights) -> tuple[int, list]:
+def _bound_terms(terms: RequestTerms) -> tuple[int, list]:
     """The parts every worker may reach at most (certifications, languages: all held; state
     balance: 0), and the parameters of :data:`BOUND_SQL` in order."""
-    requirements = _requirements(request)
-    constant = (weights.certification * len(requirements.certification_scheme_ids)
-                + weights.language * len(requirements.language_codes))
-    return constant, [constant, request.occupation_id, weights.occupation, weights.named, weights.returned_on_time,
+    weights, requirements = terms.weights, terms.requirements
+    constant = (weights.certification * len(set(requirements.certification_scheme_ids))
+                + weights.language * len(set(requirements.language_codes)))
+    return constant, [constant, weights.occupation, weights.named, weights.returned_on_time,
                       weights.same_employer, weights.evaluation,
-                      weights.waited_cap_months, request.start_date, weights.waited_month]
+                      weights.waited_cap_months, terms.start, MONTH_DAYS, weights.waited_month]
 
 
 # A worker's bound: at their maximum the certifications and languages (all held), the state
@@ -181,66 +331,70 @@ def _bound_terms(request: WorkerRequest, weights: RankingWeights) -> tuple[int, 
 # exactly: named, came home on time, worked for this employer, the occupation.
 BOUND_SQL = """
     %s
-    + CASE WHEN EXISTS (SELECT 1 FROM workers_worker_occupations o WHERE o.worker_id = {id} AND o.occupation_id = %s)
-      THEN %s ELSE 0 END
+    + CASE WHEN occupation.worker_id IS NOT NULL THEN %s ELSE 0 END
     + CASE WHEN named.worker_id IS NOT NULL THEN %s ELSE 0 END
     + CASE WHEN h.on_time THEN %s ELSE 0 END
-    + CASE WHEN h.for_employer THEN %s ELSE 0 END
+    + CASE WHEN here.worker_id IS NOT NULL THEN %s ELSE 0 END
     + COALESCE(h.best_rating, 0) * %s
-    + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, {created})) / 30 + 1)) * %s
+    + LEAST(%s, GREATEST(0, (%s::date - COALESCE(h.last_end, {created})) / %s + 1)) * %s
 """
-HISTORY_SQL = """
-    SELECT c.worker_id, bool_or(c.returned_on_time) AS on_time, max(c.employer_rating) AS best_rating,
-           max(c.end_date) AS last_end, bool_or(c.request_id = ANY(%s)) AS for_employer
-    FROM contracts_contract c WHERE c.status = ANY(%s) GROUP BY c.worker_id
+# The workers who worked for the request's employer (its requests' worked contracts).
+HERE_SQL = """
+    SELECT DISTINCT c.worker_id FROM contracts_contract c JOIN employers_workerrequest r ON r.id = c.request_id
+    WHERE r.employer_id = %s AND c.status = ANY(%s)
 """
+NAMED_SQL = "SELECT DISTINCT worker_id FROM employers_namedworker WHERE request_id = %s"
+OCCUPATION_SQL = "SELECT worker_id FROM workers_worker_occupations WHERE occupation_id = %s"
 
 
-def _bounds(request: WorkerRequest, pool, weights: RankingWeights, count: int, *,
-            scope: str) -> list[tuple[int, int]]:
+def _bounds(request: WorkerRequest, terms: RequestTerms, pool, count: int, *, scope: str) -> list[tuple[int, int]]:
     """(worker id, upper bound of its score) for the ``count`` highest bounds, highest first, of
-    the workers with worked contracts and the named ones (``scope="history"``: a superset of
-    theirs in the pool, never a pass over every worker) or of every worker of ``pool``. One
-    statement: worked contracts aggregated once per worker (a hash join), never a probe per worker."""
-    _constant, bound_params = _bound_terms(request, weights)
-    employer_requests = list(WorkerRequest.objects.filter(employer=request.employer_id).values_list("pk", flat=True))
-    history_params = [employer_requests, [str(status) for status in WORKED_STATUSES]]
-    named_sql = "SELECT DISTINCT worker_id FROM employers_namedworker WHERE request_id = %s"
+    the workers with a work history and the named ones (``scope="history"``: a superset of theirs
+    in the pool, read from ``contracts_workhistory``, never a pass over every worker) or of every
+    worker of ``pool``. One statement."""
+    _constant, bound_params = _bound_terms(terms)
+    here_params = [terms.employer_id, [str(status) for status in WORKED_STATUSES]]
     if scope == "history":
-        # Driven by the worked contracts and the named workers alone: no pass over every worker.
         worker = "COALESCE(h.worker_id, named.worker_id)"
-        bound = BOUND_SQL.format(id=worker, created="(SELECT x.created_at::date FROM workers_worker x "
-                                                     "WHERE x.id = named.worker_id)")
+        bound = BOUND_SQL.format(created="(SELECT x.created_at::date FROM workers_worker x "
+                                         "WHERE x.id = named.worker_id)")
         sql = f"""
             SELECT {worker}, {bound} AS bound
-            FROM ({HISTORY_SQL}) h FULL OUTER JOIN ({named_sql}) named ON named.worker_id = h.worker_id
+            FROM contracts_workhistory h FULL OUTER JOIN ({NAMED_SQL}) named ON named.worker_id = h.worker_id
+            LEFT JOIN ({HERE_SQL}) here ON here.worker_id = {worker}
+            LEFT JOIN ({OCCUPATION_SQL}) occupation ON occupation.worker_id = {worker}
             ORDER BY bound DESC, 1
             LIMIT %s
         """  # noqa: S608 - fixed SQL; every value stays a parameter
-        source_params = []
+        params = [*bound_params, request.pk, *here_params, terms.occupation_id, count]
     else:
         try:
             pool_sql, source_params = pool.order_by().values("pk", "created_at").query.sql_with_params()
         except EmptyResultSet:  # e.g. visible_to() of someone who sees no worker
             return []
         sql = f"""
-            SELECT w.id, {BOUND_SQL.format(id="w.id", created="w.created_at::date")} AS bound
+            SELECT w.id, {BOUND_SQL.format(created="w.created_at::date")} AS bound
             FROM ({pool_sql}) AS w (id, created_at)
-            LEFT JOIN ({HISTORY_SQL}) h ON h.worker_id = w.id
-            LEFT JOIN ({named_sql}) named ON named.worker_id = w.id
+            LEFT JOIN contracts_workhistory h ON h.worker_id = w.id
+            LEFT JOIN ({NAMED_SQL}) named ON named.worker_id = w.id
+            LEFT JOIN ({HERE_SQL}) here ON here.worker_id = w.id
+            LEFT JOIN ({OCCUPATION_SQL}) occupation ON occupation.worker_id = w.id
             ORDER BY bound DESC, w.id
             LIMIT %s
         """  # noqa: S608 - fixed SQL and the pool's SQL from the ORM; every value stays a parameter
+        params = [*bound_params, *source_params, request.pk, *here_params, terms.occupation_id, count]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*bound_params, *source_params, *history_params, request.pk, count])
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def scores_of(request: WorkerRequest, workers) -> dict[int, dict]:
     """The score and its parts for each of ``workers`` (eligible ones; by id), as kept on the
     contracts they are allocated: why each worker was chosen, on record."""
-    ranked = ranked_workers(request, Worker.objects.filter(pk__in=[worker.pk for worker in workers]))
-    return {row.pk: {"score": row.score, **{part: getattr(row, f"p_{part}") for part in PARTS}} for row in ranked}
+    terms = RequestTerms.of(request)
+    rows = _ranked(terms, _eligible(request, terms, Worker.objects.filter(pk__in=[worker.pk for worker in workers])))
+    return {pk: {"score": score, **parts} for pk, score, parts in rows}
 
 
-__all__ = ["PARTS", "Candidate", "candidates", "ranked_workers", "scores_of"]
+__all__ = ["PARTS", "Candidate", "RequestTerms", "WorkerFacts", "candidates", "ranked_workers", "score_parts",
+           "scores_of"]

@@ -74,13 +74,7 @@ def contracts_allocate(*, request: WorkerRequest, workers: list[Worker], by: Use
                            % {"number": current.number, "left": max(left, 0), "count": len(locked)}, field="workers")
         if check:
             _check_each(current, locked)
-        contracts = [
-            Contract(request=current, worker=worker, program=current.program, season=current.season,
-                     start_date=current.start_date, end_date=current.end_date, wage_amount=current.wage_amount,
-                     wage_currency=current.wage_currency, hours_per_week=current.hours_per_week,
-                     worker_status_before=worker.status, score=(scores or {}).get(worker.pk, {}), created_by=by)
-            for worker in locked
-        ]
+        contracts = [_proposed(current, worker, (scores or {}).get(worker.pk, {}), by) for worker in locked]
         try:
             with transaction.atomic():
                 Contract.objects.bulk_create(contracts)
@@ -114,27 +108,86 @@ def _overlap_message(workers, request) -> str:
 
 
 def _record_allocation(request, contracts, workers, by) -> None:
-    """The request's fill status, the timeline, the contracts' first event and the workers'
-    status, each set-based."""
-    live = request.contracts.live().count()
-    status = RequestStatus.FILLED if live >= request.workers_requested else RequestStatus.PARTIALLY_FILLED
-    previous = request.status
-    if status != previous:
-        WorkerRequest.objects.filter(pk=request.pk).update(status=status, version=F("version") + 1)
-    RequestEvent.objects.bulk_create([
-        RequestEvent(request=request, kind=RequestEvent.Kind.WORKER_ASSIGNED, by=by,
-                     from_status=previous, to_status=status,
-                     details={"worker": str(contract.worker.public_id), "name": contract.worker.full_name,
-                              "contract": str(contract.public_id)})
-        for contract in contracts
-    ])
+    _record_allocations([(request, contracts)], {worker.pk: worker for worker in workers}, by)
+
+
+def _record_allocations(allocations, workers: dict[int, Worker], by) -> None:
+    """For (request, its new contracts) pairs: each request's fill status, the timelines, the
+    contracts' first event and the workers' status, each set-based (a statement per table)."""
+    live = request_fill_counts([request.pk for request, _contracts in allocations])
+    events, moves, reasons = [], {}, {}
+    for request, contracts in allocations:
+        previous = request.status
+        status = (RequestStatus.FILLED if live.get(request.pk, 0) >= request.workers_requested
+                  else RequestStatus.PARTIALLY_FILLED)
+        moves.setdefault((previous, status), []).append(request.pk)
+        request.status = status
+        events += [RequestEvent(request=request, kind=RequestEvent.Kind.WORKER_ASSIGNED, by=by,
+                                from_status=previous, to_status=status,
+                                details={"worker": str(workers[contract.worker_id].public_id),
+                                         "name": workers[contract.worker_id].full_name,
+                                         "contract": str(contract.public_id)})
+                   for contract in contracts]
+        for contract in contracts:
+            reasons.setdefault(contract.worker_id, str(_("Selected for request %(number)s")
+                                                       % {"number": request.number}))
+    for (previous, status), ids in moves.items():
+        if status != previous:
+            WorkerRequest.objects.filter(pk__in=ids).update(status=status, version=F("version") + 1)
+    RequestEvent.objects.bulk_create(events)
     ContractStatusChange.objects.bulk_create([
         ContractStatusChange(contract=contract, from_status="", to_status=ContractStatus.PROPOSED, by=by,
-                      reason=str(_("Allocated")))
-        for contract in contracts
+                             reason=str(_("Allocated")))
+        for _request, contracts in allocations for contract in contracts
     ])
-    workers_follow_contracts(workers=workers, to=WorkerStatus.SELECTED, by=by,
-                             reason=str(_("Selected for request %(number)s") % {"number": request.number}))
+    workers_follow_contracts(workers=[workers[pk] for pk in reasons], to=WorkerStatus.SELECTED, by=by,
+                             reason=reasons)
+
+
+def contracts_allocate_many(allocations: list[tuple[WorkerRequest, list[int], dict[int, dict]]], *,
+                            by: User | None) -> dict[int, list[Contract]]:
+    """Season allocation's commit: for each (request, worker ids, their scores), propose the
+    contracts, all requests in one transaction and each table in one statement, all or nothing.
+
+    The caller (``contracts.season``) ranked with every eligibility rule and kept its own picks
+    apart; the locks and the database still have the last word: a request no longer open or
+    short of places, or a worker taken meanwhile (the exclusion constraint), is a ``Conflict``
+    and nothing is written. Returns the new contracts by request id."""
+    allocations = [(request, ids, scores) for request, ids, scores in allocations if ids]
+    if not allocations:
+        return {}
+    with transaction.atomic():
+        current = {request.pk: request for request in WorkerRequest.objects.select_for_update(of=("self",))
+                   .select_related("program").filter(pk__in=[request.pk for request, _ids, _s in allocations])
+                   .order_by("pk")}
+        live = request_fill_counts(list(current))
+        for request, ids, _scores in allocations:
+            locked = current[request.pk]
+            left = locked.workers_requested - live.get(request.pk, 0)
+            if locked.status not in ALLOCATABLE or len(ids) > left:
+                raise Conflict(_("Request %(number)s has %(left)s places left; %(count)s workers were chosen.")
+                               % {"number": locked.number, "left": max(left, 0), "count": len(ids)}, field="workers")
+        workers = {worker.pk: worker for worker in lock_workers(sorted({pk for _r, ids, _s in allocations
+                                                                           for pk in ids}))}
+        contracts = {request.pk: [_proposed(current[request.pk], workers[pk], scores.get(pk, {}), by) for pk in ids]
+                     for request, ids, scores in allocations}
+        try:
+            with transaction.atomic():
+                Contract.objects.bulk_create([contract for rows in contracts.values() for contract in rows])
+        except IntegrityError as error:
+            if "contract_no_overlap" not in str(error):
+                raise
+            raise Conflict(_("A worker already has a contract over these dates."), field="workers") from error
+        _record_allocations([(current[pk], rows) for pk, rows in contracts.items()], workers, by)
+    return contracts
+
+
+def _proposed(request: WorkerRequest, worker: Worker, score: dict, by: User | None) -> Contract:
+    """A new contract proposed to ``worker`` on the terms of ``request``."""
+    return Contract(request=request, worker=worker, program=request.program, season=request.season,
+                    start_date=request.start_date, end_date=request.end_date, wage_amount=request.wage_amount,
+                    wage_currency=request.wage_currency, hours_per_week=request.hours_per_week,
+                    worker_status_before=worker.status, score=score, created_by=by)
 
 
 def request_fill_counts(requests) -> dict[int, int]:

@@ -186,17 +186,19 @@ def document_verify(*, document: Document, by: User) -> Document:
     return document
 
 
-def workers_follow_contracts(*, workers: list[Worker], to: str, by: User | None, reason: str) -> None:
+def workers_follow_contracts(*, workers: list[Worker], to: str, by: User | None, reason: str | dict[int, str]) -> None:
     """Set the status of workers whose contracts moved (selected, abroad, returned), set-based:
     one UPDATE and one INSERT of status-change rows, in the caller's transaction. The caller has
-    locked the worker rows; workers already in ``to`` are left as they are."""
+    locked the worker rows; workers already in ``to`` are left as they are. ``reason``: one for
+    all, or one per worker id."""
     moving = [worker for worker in workers if worker.status != to]
     if not moving:
         return
     Worker.objects.filter(pk__in=[worker.pk for worker in moving]).update(status=to, status_reason="",
                                                                            version=F("version") + 1)
     WorkerStatusChange.objects.bulk_create([
-        WorkerStatusChange(worker=worker, from_status=worker.status, to_status=to, reason=reason[:300],
+        WorkerStatusChange(worker=worker, from_status=worker.status, to_status=to,
+                           reason=(reason[worker.pk] if isinstance(reason, dict) else reason)[:300],
                            changed_by=by)
         for worker in moving
     ])

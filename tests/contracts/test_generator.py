@@ -90,7 +90,7 @@ def test_candidates_ranked_in_batches_are_exactly_the_top_of_the_ranking(program
     generate(program)
     monkeypatch.setattr(ranking, "MIN_BATCH", 1)  # batches of 4 × limit: the bounds must prune right
     for request in generated(WorkerRequest).filter(status=RequestStatus.APPROVED).order_by("id")[:4]:
-        expected = [(row.pk, row.score) for row in ranking.ranked_workers(request)[:limit]]
+        expected = [(row.worker.pk, row.score) for row in ranking.ranked_workers(request)[:limit]]
         assert [(c.worker.pk, c.score) for c in candidates(request, limit=limit)] == expected
 
 

@@ -187,7 +187,7 @@ def test_an_interrupted_run_resumes_after_the_requests_it_reported(program, empl
                 for index, days in enumerate((3, 2, 1))]
     eligible(administrator)
     monkeypatch.setattr(season, "SAVE_EVERY", 1)
-    real = season._allocate_request
+    real = season._plan_request
     calls = []
 
     def die_on_the_third(request, *args, **kwargs):
@@ -196,15 +196,64 @@ def test_an_interrupted_run_resumes_after_the_requests_it_reported(program, empl
             raise RuntimeError("worker killed")
         return real(request, *args, **kwargs)
 
-    monkeypatch.setattr(season, "_allocate_request", die_on_the_third)
+    monkeypatch.setattr(season, "_plan_request", die_on_the_third)
     run = season_run_start(program=program, season=next_season_start().year, by=administrator)
     with pytest.raises(RuntimeError):
         season.season_run_execute(run_id=run.pk)
     # The worker died for real: the run stays running, and Redis hands the task out again.
     AllocationRun.objects.filter(pk=run.pk).update(status="running", error="", finished_at=None)
     assert AllocationRun.objects.get(pk=run.pk).processed == 2
-    monkeypatch.setattr(season, "_allocate_request", real)
+    monkeypatch.setattr(season, "_plan_request", real)
     run = season.season_run_execute(run_id=run.pk)
     assert (run.status, run.processed, run.added) == ("done", 3, 3)
     assert [entry["number"] for entry in run.report] == [request.number for request in requests]
     assert Contract.objects.count() == 3
+
+
+def test_the_season_ranks_as_staff_see_it(program, employer_a, employer_b, administrator):
+    from contracts.ranking import candidates
+    from tests.contracts.test_ranking import past_contract
+
+    request = approved(program, employer_a, places=3)
+    workers = [eligible(administrator) for _ in range(6)]
+    past_contract(workers[4], employer_a, program, rating=5)
+    past_contract(workers[2], employer_b, program, rating=2)
+    past_contract(workers[5], employer_b, program, on_time=False)
+    name(request, workers[3], administrator)
+    expected = [(candidate.worker.pk, candidate.score, candidate.parts) for candidate in candidates(request, limit=3)]
+    run = allocate(program, administrator)
+    placed = Contract.objects.filter(request=request).order_by("-score__score", "worker_id")
+    assert [(contract.worker_id, contract.score["score"], {part: contract.score[part] for part in expected[0][2]})
+            for contract in placed] == expected
+    assert [worker["score"] for worker in entry_of(run, request)["workers"]] == [score for _, score, _ in expected]
+
+
+def test_a_batch_refused_by_the_database_is_committed_request_by_request(program, employer_a, employer_b,
+                                                                         administrator, monkeypatch):
+    """Staff take a worker between the run's eligibility questions and its commit: the batch's
+    single transaction fails on the exclusion constraint; the other requests still get theirs."""
+    from contracts import season
+
+    first = approved(program, employer_a, places=1, submitted_days_ago=2)
+    second = approved(program, employer_b, places=1, submitted_days_ago=1)
+    elsewhere = approved(program, employer_b, places=1, submitted_days_ago=0, season=next_season_start().year + 1)
+    workers = [eligible(administrator), eligible(administrator)]
+    real = season._named_unavailable
+
+    def staff_first(plans, state, chosen):
+        # Runs after the eligibility questions, before the batch's transaction.
+        taken = next(iter(chosen[first.pk]))
+        elsewhere.start_date, elsewhere.end_date = first.start_date, first.end_date
+        elsewhere.save()
+        contracts_allocate(request=elsewhere, workers=[w for w in workers if w.pk == taken], by=administrator)
+        return real(plans, state, chosen)
+
+    monkeypatch.setattr(season, "_named_unavailable", staff_first)
+    run = allocate(program, administrator)
+    refused, committed = entry_of(run, first), entry_of(run, second)
+    assert (refused["outcome"], refused["added"]) == ("not_filled", 0)
+    assert "already has a contract" in refused["reasons"][-1]
+    assert (committed["outcome"], committed["added"]) == ("filled", 1)
+    assert run.added == 1
+    assert Contract.objects.filter(request=first).count() == 0
+    assert Contract.objects.filter(request=second).count() == 1

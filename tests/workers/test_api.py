@@ -299,3 +299,15 @@ def test_a_service_account_of_an_office_sees_that_offices_workers_and_no_others(
     assert client.get(f"/api/v1/workers/{worker_edomex.public_id}/").status_code == 404
     client.force_authenticate(statistics)
     assert client.get("/api/v1/workers/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_list_rows_written_out_are_what_the_declared_fields_give():
+    from rest_framework import serializers as drf
+
+    from workers.api.serializers import WorkerSummarySerializer
+
+    for worker in (WorkerFactory(), WorkerFactory(maternal_surname="", is_active=False)):
+        loaded = Worker.objects.only(*WorkerSummarySerializer.COLUMNS).get(pk=worker.pk)
+        declared = drf.ModelSerializer.to_representation(WorkerSummarySerializer(), loaded)
+        assert WorkerSummarySerializer(loaded).data == declared

@@ -43,7 +43,7 @@ class WorkerViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.U
     def get_queryset(self):
         workers = Worker.objects.visible_to(self.request.user)
         if self.action == "list":
-            return workers.order_by("-id")
+            return workers.only(*serializers.WorkerSummarySerializer.COLUMNS).order_by("-id")
         return workers.prefetch_related("occupations", "languages")
 
     def paginate_queryset(self, queryset):
