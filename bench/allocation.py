@@ -125,6 +125,31 @@ class Undo:
         return False
 
 
+def clean_leftovers() -> None:
+    """A bench stopped half-way leaves what it allocated (``Undo`` never ran): remove it. The
+    generator makes only returned contracts, so every other contract here is the bench's."""
+    low, high = uuid_range(BENCH_SEED)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SELECT count(*) FROM contracts_contract WHERE status <> 'returned'")
+        leftovers = cursor.fetchone()[0]
+        if leftovers:
+            say(f"Data: removing {leftovers:,} contracts a stopped run left behind.")
+        cursor.execute("""UPDATE workers_worker w SET status = c.worker_status_before
+                          FROM (SELECT DISTINCT ON (worker_id) worker_id, worker_status_before FROM contracts_contract
+                                WHERE status <> 'returned' ORDER BY worker_id, id) c
+                          WHERE c.worker_id = w.id""")
+        cursor.execute("UPDATE employers_workerrequest SET status = 'approved' WHERE public_id BETWEEN %s AND %s "
+                       "AND status IN ('partially_filled', 'filled') AND id IN "
+                       "(SELECT request_id FROM contracts_contract WHERE status <> 'returned')", [low, high])
+        cursor.execute("DELETE FROM workers_workerstatuschange WHERE to_status = 'selected'")
+        cursor.execute("DELETE FROM employers_requestevent WHERE kind = 'worker_assigned'")
+        cursor.execute("DELETE FROM contracts_contractstatuschange WHERE contract_id IN "
+                       "(SELECT id FROM contracts_contract WHERE status <> 'returned')")
+        cursor.execute("DELETE FROM contracts_contract WHERE status <> 'returned'")
+        cursor.execute("DELETE FROM contracts_allocationrun")
+
+
 def say(text: str = "") -> None:
     print(text, flush=True)
 
@@ -152,6 +177,7 @@ def ensure_data() -> None:
             label, count = step.generate(seed=BENCH_SEED, as_of=timezone.localdate(), verifier=admin,
                                          **{name: options[name] for name in step.options if name in options})
             say(f"Data: {count:,} {label} in {time.perf_counter() - started:.1f} s.")
+    clean_leftovers()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
 

@@ -1,5 +1,6 @@
 """The certificate rule of eligibility: every scheme a request requires needs a valid certificate."""
 
+import numpy as np
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -28,3 +29,19 @@ class RequiredCertificatesRule:
                 Certificate.objects.filter(worker=OuterRef("pk"), scheme_id=scheme_id).valid_on(question.start)
             ))
         return workers
+
+    def mask(self, table, question):
+        passing = np.ones(len(table), dtype=bool)
+        start = question.start.toordinal()
+        for scheme_id in set(question.requirements.certification_scheme_ids):
+            positions, issued, expires = table.rows(f"certificates_{scheme_id}", _certificates(scheme_id))
+            passing &= table.any_row(positions, (issued <= start) & (expires >= start))
+        return passing
+
+
+def _certificates(scheme_id: int):
+    """The table's workers' certificates in a scheme, not revoked: worker, issued on, expires on."""
+    def rows(ids):
+        return Certificate.objects.filter(worker__in=ids, scheme_id=scheme_id, revoked_at__isnull=True).values_list(
+            "worker_id", "issued_on", "expires_on")
+    return rows

@@ -2,6 +2,7 @@
 their live contracts (the database refuses it anyway; this says why beforehand)."""
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractStatus
@@ -28,3 +29,14 @@ class NoOverlappingContractRule:
     def exclude_ineligible(self, workers, question):
         return workers.filter(~Exists(
             Contract.objects.overlapping(question.start, question.end).filter(worker=OuterRef("pk"))))
+
+    def mask(self, table, question):
+        positions, starts, ends = table.rows("live_contracts", _live_contracts)
+        busy = (starts < question.end.toordinal()) & (ends > question.start.toordinal())
+        return ~table.any_row(positions, busy)
+
+
+def _live_contracts(ids):
+    """The table's workers' live contracts: worker, start, end of their range (effective end first)."""
+    return Contract.objects.live().filter(worker__in=ids).values_list(
+        "worker_id", "start_date", Coalesce("effective_end", "end_date"))

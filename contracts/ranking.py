@@ -46,6 +46,7 @@ PARTS = ("named", "returned_on_time", "same_employer", "evaluation", "certificat
 MONTH_DAYS = 30
 # Workers ranked per batch at least (a batch costs a few milliseconds; a statement, ~1 ms).
 MIN_BATCH = 200
+IDS_AS_LIST = 5_000
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -112,7 +113,9 @@ class WorkerFacts:
         if not rows:
             return cls([], [], [], [], [], [], [])
         ids, states, created = zip(*rows, strict=True)
-        pool = workers.order_by().values("pk")
+        # A few hundred ids go as a list (the queryset may be an eligibility query: not run
+        # again per statement); a whole pool, as its subquery.
+        pool = list(ids) if len(ids) <= IDS_AS_LIST else workers.order_by().values("pk")
         worked = (Contract.objects.filter(worker__in=pool, status__in=WORKED_STATUSES)
                   .order_by("end_date", "id")
                   .values_list("worker_id", "request__employer_id", "end_date", "returned_on_time", "employer_rating"))
@@ -136,6 +139,7 @@ class WorkerFacts:
         on_time: set[int] = set()
         last_end: dict[int, int] = {}
         last_rating: dict[int, int] = {}
+        best_rating: dict[int, int] = {}
         by_employer: dict[int, dict[int, int]] = {}
         if worked:
             worker_ids, employers, ends, returned_on_time, ratings = zip(*worked, strict=True)
@@ -147,12 +151,14 @@ class WorkerFacts:
                 here = by_employer.setdefault(employer, {})
                 if rating is not None:
                     last_rating[position] = here[position] = rating
+                    best_rating[position] = max(rating, best_rating.get(position, 0))
                 else:
                     here.setdefault(position, 0)
         self.on_time = np.zeros(self.size, dtype=bool)
         self.on_time[list(on_time)] = True
         self.last_end = self._array(last_end)
         self.last_rating = self._array(last_rating)
+        self.best_rating = self._array(best_rating)
         self.by_employer = {employer: (np.fromiter(here.keys(), dtype=np.int64, count=len(here)),
                                        np.fromiter(here.values(), dtype=np.int64, count=len(here)))
                             for employer, here in by_employer.items()}
@@ -178,52 +184,60 @@ class WorkerFacts:
             masks[key] = mask
         return masks
 
-    def months_waited(self, start: datetime.date, cap: int) -> np.ndarray:
-        since = np.where(self.last_end > 0, self.last_end, self.created)
+    def months_waited(self, start: datetime.date, cap: int, positions: np.ndarray | None = None) -> np.ndarray:
+        last_end, created = ((self.last_end, self.created) if positions is None
+                             else (self.last_end[positions], self.created[positions]))
+        since = np.where(last_end > 0, last_end, created)
         return np.clip((start.toordinal() - since) // MONTH_DAYS, 0, cap)
 
 
-def score_parts(facts: WorkerFacts, terms: RequestTerms, *, waited: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """THE ranking: each part of the score of every worker of ``facts`` for the request of
-    ``terms``, as arrays (the score is their sum). ``waited``: the months waited, when the caller
-    has them for this start date already (season allocation reuses them across requests)."""
+def score_parts(facts: WorkerFacts, terms: RequestTerms, positions: np.ndarray | None = None, *,
+                waited: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """THE ranking: each part of the score, for the request of ``terms``, of the workers of
+    ``facts`` at ``positions`` (default: all), as arrays in that order; the score is their sum.
+    ``waited``: every worker's months waited for this start date, when the caller has them
+    already (season allocation reuses them across requests)."""
     weights = terms.weights
-    size = facts.size
-    named = np.isin(facts.ids, np.fromiter(terms.named_ids, dtype=np.int64, count=len(terms.named_ids)))
-    same_employer = np.zeros(size, dtype=bool)
-    rating = facts.last_rating
+    positions = np.arange(facts.size) if positions is None else np.asarray(positions, dtype=np.int64)
+    size = len(positions)
+    ids = facts.ids[positions]
+    named = np.isin(ids, np.fromiter(terms.named_ids, dtype=np.int64, count=len(terms.named_ids)))
+    rating = facts.last_rating[positions]
     here, rating_here = facts.by_employer.get(terms.employer_id, (_EMPTY, _EMPTY))
-    if len(here):
-        same_employer[here] = True
-        rating = rating.copy()
-        rated = rating_here > 0
-        rating[here[rated]] = rating_here[rated]
+    same_employer = np.isin(positions, here)
+    if same_employer.any():
+        # This employer's last rating first: looked up by position among the employer's workers.
+        rated_here = np.zeros(size, dtype=np.int64)
+        order = np.argsort(here)
+        rated_here[same_employer] = rating_here[order][np.searchsorted(here[order], positions[same_employer])]
+        rating = np.where(rated_here > 0, rated_here, rating)
     start = terms.start.toordinal()
     certificates = np.zeros(size, dtype=np.int64)
     for scheme_id in set(terms.requirements.certification_scheme_ids):
-        held = np.zeros(size, dtype=bool)
-        positions, issued, expires = facts.certificates.get(scheme_id, (_EMPTY, _EMPTY, _EMPTY))
-        held[positions[(issued <= start) & (expires >= start)]] = True
-        certificates += held
+        holders, issued, expires = facts.certificates.get(scheme_id, (_EMPTY, _EMPTY, _EMPTY))
+        certificates += np.isin(positions, holders[(issued <= start) & (expires >= start)])
     languages = np.zeros(size, dtype=np.int64)
     for code in set(terms.requirements.language_codes):
         if code in facts.languages:
-            languages += facts.languages[code]
+            languages += facts.languages[code][positions]
     occupation = facts.occupations.get(terms.occupation_id)
     same_state = np.zeros(size, dtype=np.int64)
-    for state, count in terms.on_request_by_state.items():
-        code = np.searchsorted(facts.state_names, state)
-        if code < len(facts.state_names) and facts.state_names[code] == state:
-            same_state[facts.state == code] = count
+    if terms.on_request_by_state:
+        states = facts.state_names[facts.state[positions]]
+        for state, count in terms.on_request_by_state.items():
+            same_state[states == state] = count
     if waited is None:
-        waited = facts.months_waited(terms.start, weights.waited_cap_months)
+        waited = facts.months_waited(terms.start, weights.waited_cap_months, positions)
+    else:
+        waited = waited[positions]
     return {
         "named": named * weights.named,
-        "returned_on_time": facts.on_time * weights.returned_on_time,
+        "returned_on_time": facts.on_time[positions] * weights.returned_on_time,
         "same_employer": same_employer * weights.same_employer,
         "evaluation": rating * weights.evaluation,
         "certification": certificates * weights.certification,
-        "occupation": (occupation * weights.occupation) if occupation is not None else np.zeros(size, dtype=np.int64),
+        "occupation": (occupation[positions] * weights.occupation) if occupation is not None
+        else np.zeros(size, dtype=np.int64),
         "language": languages * weights.language,
         "waited": waited * weights.waited_month,
         "state_balance": -same_state * weights.state_balance,

@@ -5,11 +5,11 @@ Requests go one by one, oldest submitted first (then by id), so a rerun decides 
 takes the best-ranked eligible workers for its places left that this run has not placed over
 overlapping dates. To do that for thousands of requests in seconds, the run
 
-- loads the ranking's facts of every active worker once (``WorkerFacts``: a few statements) and
-  scores each request over all of them in memory (numpy);
-- asks eligibility (``workers.eligibility``, every rule in SQL) only about the workers a request
-  would take, for a batch of requests in one statement, and remembers the answers per set of
-  dates and requirements;
+- loads every active worker's ranking facts (``WorkerFacts``) and the rows the eligibility
+  rules read (``WorkerTable``) once, a few statements;
+- answers eligibility in memory (``eligible_mask``: each rule's array form, tested against its
+  SQL) once per set of dates and requirements, and scores a request exactly over only the workers
+  who can reach its top (its named workers, its employer's former workers and the best bounds);
 - commits each batch of requests set-based (``contracts_allocate_many``: a statement per table),
   with its part of the report, in one transaction. The exclusion constraint and the locks still
   have the last word: a batch that meets a worker or a place taken meanwhile by staff is committed
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Value
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,16 +40,21 @@ from employers.models import NamedWorker, WorkerRequest
 from employers.worker_requests import _requirements
 from twp.exceptions import Conflict, DomainError
 from twp.models import Program, User
-from workers.eligibility import Requirements, check_eligibility, eligible_workers, prefetch_for_eligibility
+from workers.eligibility import (
+    Requirements,
+    WorkerTable,
+    check_eligibility,
+    eligible_mask,
+    prefetch_for_eligibility,
+)
 from workers.models import Worker
 
 logger = logging.getLogger(__name__)
 
 # Requests per batch: ranked, asked about and committed together, then reported.
 SAVE_EVERY = 50
-# Workers asked about beyond a request's places, so that a few ineligible ones among its picks do
-# not cost another round of questions.
-PROBE_AHEAD = 6
+# Workers scored beyond a request's places at first (the prefix grows fourfold when too short).
+PROBE_AHEAD = 16
 
 
 class Outcome:
@@ -131,34 +136,32 @@ def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -
     AllocationRun.objects.filter(pk=run.pk).update(total=total_requests, processed=len(done))
     state = SeasonState(program, requests)
     for first in range(0, len(requests), SAVE_EVERY):
-        batch = requests[first:first + SAVE_EVERY]
-        plans = [_plan_request(request, state) for request in batch]
-        state.settle(plans)
+        state.compact()
+        plans = []
+        for request in requests[first:first + SAVE_EVERY]:
+            plans.append(_plan_request(request, state))
+            state.place(plans[-1])
         entries = _commit(run, plans, state, by)
-        state.place([plan for plan, entry in zip(plans, entries, strict=True) if entry["added"]])
+        for plan, entry in zip(plans, entries, strict=True):
+            if plan.picks and not entry["added"]:
+                state.unplace(plan)  # refused by the database: those workers are free again
     _save(run, [], finished=True)
 
 
 @dataclass
 class Plan:
-    """What the run decided for one request: the workers (positions in the facts) and why."""
+    """What the run decided for one request: the workers (positions in the facts), best first,
+    with the parts of their scores."""
 
     request: WorkerRequest
-    terms: RequestTerms
-    key: tuple
     had: int
     left: int
-    order: np.ndarray
-    parts: dict[str, np.ndarray]
-    score: np.ndarray
     picks: list[int] = field(default_factory=list)
-    truncated: bool = False
+    parts: dict[int, dict] = field(default_factory=dict)
 
     def chosen(self, facts: WorkerFacts) -> dict[int, dict]:
         """The picked workers' ids, each with the parts of its score, best first."""
-        return {int(facts.ids[position]): {**{part: int(self.parts[part][position]) for part in PARTS},
-                                           "score": int(self.score[position])}
-                for position in self.picks}
+        return {int(facts.ids[position]): self.parts[position] for position in self.picks}
 
 
 class SeasonState:
@@ -168,31 +171,47 @@ class SeasonState:
     def __init__(self, program: Program, requests: list[WorkerRequest]):
         self.program = program
         self.weights = RankingWeights.for_program(program)
-        requirements = {request.pk: _requirements(request) for request in requests}
-        self.requirements = requirements
-        self.facts = WorkerFacts.load(
-            Worker.objects.filter(is_active=True),
-            occupation_ids={request.occupation_id for request in requests},
-            language_codes={code for found in requirements.values() for code in found.language_codes},
-            scheme_ids={scheme for found in requirements.values() for scheme in found.certification_scheme_ids})
-        size = self.facts.size
+        self.requirements = requirements = {request.pk: _requirements(request) for request in requests}
+        pool = Worker.objects.filter(is_active=True)
+        for _attempt in range(3):  # the two loads must see the same workers (one may register meanwhile)
+            self.table = WorkerTable(pool)
+            self.facts = facts = WorkerFacts.load(
+                pool, occupation_ids={request.occupation_id for request in requests},
+                language_codes={code for found in requirements.values() for code in found.language_codes},
+                scheme_ids={scheme for found in requirements.values() for scheme in found.certification_scheme_ids})
+            if np.array_equal(self.table.ids, facts.ids):
+                break
+        else:
+            raise RuntimeError("The workers kept changing while the season allocation loaded them.")
+        self.size = facts.size
+        request_ids = [request.pk for request in requests]
         self.named: dict[int, set[int]] = {}
-        for request_id, worker_id in NamedWorker.objects.filter(request__in=[r.pk for r in requests]).values_list(
+        for request_id, worker_id in NamedWorker.objects.filter(request__in=request_ids).values_list(
                 "request_id", "worker_id"):
             self.named.setdefault(request_id, set()).add(worker_id)
         self.on_request: dict[int, dict[str, int]] = {}
-        for request_id, state, count in (Contract.objects.live().filter(request__in=[r.pk for r in requests])
+        for request_id, state, count in (Contract.objects.live().filter(request__in=request_ids)
                                          .values_list("request_id", "worker__state_of_origin")
                                          .annotate(n=Count("id")).order_by()):
             self.on_request.setdefault(request_id, {})[state] = count
+        # Every worker's bound on the parts that do not depend on the request (best rating ever,
+        # months waited until the season's last start), best first: a request scores exactly only
+        # a prefix of this order, its named workers and its employer's former workers.
+        latest = max((request.start_date for request in requests), default=None)
+        if latest is not None and self.size:
+            waited = facts.months_waited(latest, self.weights.waited_cap_months)
+            self.bound = (facts.on_time * self.weights.returned_on_time + facts.best_rating * self.weights.evaluation
+                          + waited * self.weights.waited_month)
+            self.by_bound = best_first(self.bound)
+        else:
+            self.bound, self.by_bound = np.zeros(self.size, dtype=np.int64), np.zeros(0, dtype=np.int64)
         # The run's own placements: up to a few date ranges per worker (ordinals; 0 = none).
         self.slots: list[tuple[np.ndarray, np.ndarray]] = []
-        self.eligible: dict[tuple, np.ndarray] = {}
-        self.ineligible: dict[tuple, np.ndarray] = {}
+        self.placed = np.zeros(self.size, dtype=bool)
+        self.set_aside = np.zeros(0, dtype=np.int64)
+        self._eligible: dict[tuple, np.ndarray] = {}
         self.waited: dict[datetime.date, np.ndarray] = {}
-        self.size = size
 
-    # --- ranking --------------------------------------------------------------------------------
     def terms(self, request: WorkerRequest) -> RequestTerms:
         return RequestTerms(request_id=request.pk, employer_id=request.employer_id,
                             occupation_id=request.occupation_id, start=request.start_date,
@@ -205,124 +224,110 @@ class SeasonState:
         schemes = tuple(sorted(self.requirements[request.pk].certification_scheme_ids))
         return (request.start_date, request.end_date, schemes)
 
-    def answers(self, key) -> tuple[np.ndarray, np.ndarray]:
-        if key not in self.eligible:
-            self.eligible[key] = np.zeros(self.size, dtype=bool)
-            self.ineligible[key] = np.zeros(self.size, dtype=bool)
-        return self.eligible[key], self.ineligible[key]
-
-    def free(self, start: datetime.date, end: datetime.date) -> np.ndarray:
-        """Workers this run has not placed over [start, end)."""
-        start, end = start.toordinal(), end.toordinal()
-        busy = np.zeros(self.size, dtype=bool)
-        for starts, ends in self.slots:
-            busy |= (starts < end) & (ends > start)
-        return ~busy
-
-    def rank(self, plan: Plan, depth: int) -> None:
-        """The plan's order: its best ``depth`` workers not placed by the run over its dates and
-        not known to be ineligible (and only the named ones when the request takes no substitutes)."""
-        request = plan.request
-        mask = self.free(request.start_date, request.end_date) & ~self.answers(plan.key)[1]
-        if request.no_substitutes:
-            mask &= plan.parts["named"] > 0
-        positions = np.flatnonzero(mask)
-        if len(positions) > depth:
-            # Unique keys (score first, then id) make the cut exact, ties included.
-            keys = -plan.score[positions] * (self.size + 1) + positions
-            positions = positions[np.argpartition(keys, depth)[:depth]]
-        plan.order = best_first(plan.score, positions)
-        plan.truncated = len(plan.order) == depth
-
-    def place(self, plans: list[Plan]) -> None:
-        for plan in plans:
-            start, end = plan.request.start_date.toordinal(), plan.request.end_date.toordinal()
-            for position in plan.picks:
-                for starts, ends in self.slots:
-                    if starts[position] == 0:
-                        starts[position], ends[position] = start, end
-                        break
-                else:
-                    self.slots.append((np.zeros(self.size, dtype=np.int64), np.zeros(self.size, dtype=np.int64)))
-                    self.slots[-1][0][position], self.slots[-1][1][position] = start, end
-
-    # --- eligibility ----------------------------------------------------------------------------
-    def settle(self, plans: list[Plan]) -> None:
-        """Choose each plan's workers, in order, asking eligibility about the workers the batch
-        would take (one statement per round) until every pick is known to be eligible."""
-        while True:
-            taken: dict[int, list[tuple]] = {}
-            unknown: dict[tuple, set[int]] = {}
-            for plan in plans:
-                self._walk(plan, taken, unknown)
-                dates = (plan.request.start_date, plan.request.end_date)
-                for position in plan.picks:
-                    taken.setdefault(position, []).append(dates)
-            if not unknown:
-                return
-            self._ask(unknown)
-
-    def _walk(self, plan: Plan, taken: dict, unknown: dict) -> None:
-        eligible, ineligible = self.answers(plan.key)
-        start, end = plan.request.start_date, plan.request.end_date
-        plan.picks = []
-        ahead = 0
-        while True:
-            for position in plan.order.tolist():
-                if ineligible[position] or any(start < e and s < end for s, e in taken.get(position, ())):
-                    continue
-                if not eligible[position]:
-                    unknown.setdefault(plan.key, set()).add(position)
-                    if len(plan.picks) >= plan.left:
-                        ahead += 1
-                if len(plan.picks) < plan.left:
-                    plan.picks.append(position)
-                if len(plan.picks) >= plan.left and ahead >= PROBE_AHEAD:
-                    return
-            if len(plan.picks) >= plan.left or not plan.truncated:
-                return
-            # Its best workers went to earlier requests or are ineligible: look deeper.
-            plan.picks, ahead = [], 0
-            self.rank(plan, 4 * len(plan.order))
-
-    def _ask(self, unknown: dict[tuple, set[int]]) -> None:
-        """One statement: which of these workers are eligible, per key."""
-        keys = list(unknown)
-        parts = []
-        for index, key in enumerate(keys):
+    def eligible(self, key: tuple) -> np.ndarray:
+        """Who is eligible for requests of ``key`` (the eligibility rules, in memory), apart from
+        this run's own placements (:meth:`busy`)."""
+        if key not in self._eligible:
             start, end, schemes = key
-            ids = self.facts.ids[sorted(unknown[key])].tolist()
-            requirements = Requirements(certification_scheme_ids=schemes)
-            parts.append(eligible_workers(Worker.objects.filter(pk__in=ids, is_active=True), program=self.program,
-                                          start=start, end=end, requirements=requirements)
-                         .annotate(key_index=Value(index)).values_list("pk", "key_index").order_by())
-        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-        found: dict[int, list[int]] = {}
-        for pk, index in query:
-            found.setdefault(index, []).append(pk)
-        for index, key in enumerate(keys):
-            eligible, ineligible = self.answers(key)
-            asked = np.fromiter(unknown[key], dtype=np.int64, count=len(unknown[key]))
-            ineligible[asked] = True
-            yes = self.facts.positions(found.get(index, []))
-            ineligible[yes] = False
-            eligible[yes] = True
+            self._eligible[key] = eligible_mask(self.table, program=self.program, start=start, end=end,
+                                                requirements=Requirements(certification_scheme_ids=schemes))
+        return self._eligible[key]
+
+    def busy(self, positions: np.ndarray, start: datetime.date, end: datetime.date) -> np.ndarray:
+        """Which of ``positions`` this run placed over [start, end)."""
+        start, end = start.toordinal(), end.toordinal()
+        busy = np.zeros(len(positions), dtype=bool)
+        for starts, ends in self.slots:
+            busy |= (starts[positions] < end) & (ends[positions] > start)
+        return busy
+
+    def compact(self) -> None:
+        """Take the workers this run placed out of ``by_bound`` (they gather at its top and every
+        later request would step over them); :func:`_usable_prefix` adds back those free."""
+        self.by_bound = self.by_bound[~self.placed[self.by_bound]]
+        self.set_aside = np.flatnonzero(self.placed)
+
+    def place(self, plan: Plan) -> None:
+        start, end = plan.request.start_date.toordinal(), plan.request.end_date.toordinal()
+        self.placed[plan.picks] = True
+        for position in plan.picks:
+            for starts, ends in self.slots:
+                if starts[position] == 0:
+                    starts[position], ends[position] = start, end
+                    break
+            else:
+                self.slots.append((np.zeros(self.size, dtype=np.int64), np.zeros(self.size, dtype=np.int64)))
+                self.slots[-1][0][position], self.slots[-1][1][position] = start, end
+
+    def unplace(self, plan: Plan) -> None:
+        start, end = plan.request.start_date.toordinal(), plan.request.end_date.toordinal()
+        for position in plan.picks:
+            for starts, ends in self.slots:
+                if starts[position] == start and ends[position] == end:
+                    starts[position] = ends[position] = 0
+                    break
 
 
 def _plan_request(request: WorkerRequest, state: SeasonState) -> Plan:
-    """Score the request over every worker and order its best candidates."""
+    """The request's best ``left`` eligible workers that this run has not placed over its dates.
+
+    Exact without scoring everyone: it scores the named workers, the employer's former workers
+    and a prefix of ``state.by_bound`` (of the workers it may take), and takes the prefix longer
+    until its last pick scores above the bound of the first worker left out."""
     terms = state.terms(request)
     had = sum(terms.on_request_by_state.values())
+    plan = Plan(request=request, had=had, left=max(request.workers_requested - had, 0))
+    if not plan.left or not state.size:
+        return plan
+    weights, requirements = state.weights, terms.requirements
+    constant = (weights.occupation + weights.certification * len(set(requirements.certification_scheme_ids))
+                + weights.language * len(set(requirements.language_codes)))
     if request.start_date not in state.waited:
-        state.waited[request.start_date] = state.facts.months_waited(request.start_date,
-                                                                     state.weights.waited_cap_months)
-    parts = score_parts(state.facts, terms, waited=state.waited[request.start_date])
-    plan = Plan(request=request, terms=terms, key=state.key(request), had=had,
-                left=max(request.workers_requested - had, 0), order=np.zeros(0, dtype=np.int64), parts=parts,
-                score=total(parts))
-    if plan.left:
-        state.rank(plan, 2 * plan.left + 4 * PROBE_AHEAD + SAVE_EVERY * 4)
+        state.waited[request.start_date] = state.facts.months_waited(request.start_date, weights.waited_cap_months)
+    eligible = state.eligible(state.key(request))
+    named = state.facts.positions(sorted(terms.named_ids))
+    here = state.facts.by_employer.get(request.employer_id, (np.zeros(0, dtype=np.int64),))[0]
+    always = named if request.no_substitutes else np.union1d(named, here)
+    always = always[eligible[always] & ~state.busy(always, request.start_date, request.end_date)]
+    depth = 4 * plan.left + PROBE_AHEAD
+    while True:
+        prefix, beyond = (np.zeros(0, dtype=np.int64), None) if request.no_substitutes else \
+            _usable_prefix(state, request, eligible, depth)
+        pool = np.union1d(always, prefix)
+        parts = score_parts(state.facts, terms, pool, waited=state.waited[request.start_date])
+        score = total(parts)
+        ranked = np.lexsort((pool, -score))[:plan.left]  # best first, ties to the lower id
+        if beyond is None or (len(ranked) == plan.left and score[ranked[-1]] > state.bound[beyond] + constant):
+            break
+        depth *= 4
+    plan.picks = pool[ranked].tolist()
+    for at, position in zip(ranked.tolist(), plan.picks, strict=True):
+        plan.parts[position] = {**{part: int(parts[part][at]) for part in PARTS}, "score": int(score[at])}
     return plan
+
+
+def _usable_prefix(state: SeasonState, request: WorkerRequest, eligible: np.ndarray, depth: int):
+    """The ``depth`` best bounds among the workers eligible and not placed by this run over the
+    request's dates, and the position of the next one (None: none left)."""
+    start, end = request.start_date, request.end_date
+    length = 2 * depth
+    while True:
+        head = state.by_bound[:length]
+        usable = eligible[head]
+        placed = state.placed[head]  # placed earlier in this batch (compact() took out the rest)
+        if placed.any():
+            usable[placed] &= ~state.busy(head[placed], start, end)
+        usable = head[usable]
+        if len(usable) > depth or length >= len(state.by_bound):
+            break
+        length *= 4
+    beyond = int(usable[depth]) if len(usable) > depth else None
+    prefix = usable[:depth]
+    aside = state.set_aside[eligible[state.set_aside]]
+    aside = aside[~state.busy(aside, start, end)]
+    if beyond is not None:
+        aside = aside[state.bound[aside] >= state.bound[beyond]]
+    return np.union1d(prefix, aside), beyond
 
 
 # --- commit and report --------------------------------------------------------------------------

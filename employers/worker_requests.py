@@ -408,7 +408,8 @@ def former_workers(employer: Employer) -> list[dict]:
 
 def _requirements(request: WorkerRequest) -> Requirements:
     return Requirements(
-        certification_scheme_ids=tuple(request.required_schemes.values_list("id", flat=True)),
+        # .all(): a season allocation prefetches them for every request at once.
+        certification_scheme_ids=tuple(sorted(scheme.pk for scheme in request.required_schemes.all())),
         language_codes=tuple(request.required_languages),
     )
 

@@ -98,3 +98,29 @@ def test_no_candidates_from_an_empty_pool(program):
     generate(program)
     request = generated(WorkerRequest).filter(status=RequestStatus.APPROVED).first()
     assert candidates(request, Worker.objects.none()) == []
+
+
+def test_the_array_form_of_eligibility_agrees_with_its_sql(program):
+    """Season allocation answers eligibility in memory (each rule's ``mask``): for generated
+    workers, documents, certificates and contracts, exactly the workers the SQL filter keeps."""
+    from certification.models import Certificate
+    from employers.worker_requests import _requirements
+    from tests.factories import SchemeFactory
+    from workers.eligibility import Requirements, WorkerTable, eligible_mask, eligible_workers
+
+    scheme = SchemeFactory()
+    generate(program)
+    assert Certificate.objects.filter(scheme=scheme).exists()
+    request = generated(WorkerRequest).filter(status=RequestStatus.APPROVED).order_by("id").first()
+    past = generated(Contract).order_by("id").first()
+    questions = [(request.start_date, request.end_date, _requirements(request)),
+                 (request.start_date, request.end_date, Requirements(certification_scheme_ids=(scheme.pk,))),
+                 (past.start_date, past.end_date, Requirements()),  # the past contracts overlap
+                 (AS_OF, AS_OF + datetime.timedelta(weeks=30), Requirements())]
+    table = WorkerTable(Worker.objects.all())
+    for start, end, requirements in questions:
+        expected = set(eligible_workers(Worker.objects.all(), program=program, start=start, end=end,
+                                        requirements=requirements).values_list("pk", flat=True))
+        mask = eligible_mask(table, program=program, start=start, end=end, requirements=requirements)
+        assert set(table.ids[mask].tolist()) == expected
+        assert 0 < len(expected) < len(table)
