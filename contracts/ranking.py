@@ -133,6 +133,11 @@ class WorkerFacts:
         """Where each of ``ids`` (all of them loaded) sits in the arrays."""
         return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64))
 
+    def positions_of_loaded(self, ids) -> np.ndarray:
+        """Where those of ``ids`` that were loaded sit (the others, e.g. deactivated, left out)."""
+        positions = np.minimum(self.positions(ids), max(self.size - 1, 0))
+        return positions[self.ids[positions] == np.asarray(ids, dtype=np.int64)] if self.size else _EMPTY
+
     def _history(self, worked) -> None:
         """From the worked contracts, oldest end first: came home on time (ever), the end of the
         last one, the last rating given, and per employer the workers and their last rating there."""

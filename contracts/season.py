@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 
 from contracts.models import AllocationRun, Contract, RankingWeights
 from contracts.ranking import PARTS, RequestTerms, WorkerFacts, best_first, score_parts, total
-from contracts.services import ALLOCATABLE, contracts_allocate, contracts_allocate_many
+from contracts.services import ALLOCATABLE, WORKER_FIELDS, contracts_allocate, contracts_allocate_many
 from employers.models import NamedWorker, WorkerRequest
 from employers.worker_requests import _requirements
 from twp.exceptions import Conflict, DomainError
@@ -233,6 +233,16 @@ class SeasonState:
                                                 requirements=Requirements(certification_scheme_ids=schemes))
         return self._eligible[key]
 
+    def may_not_go(self, plan: Plan, worker_id: int) -> bool:
+        """Whether a worker is ineligible for the plan's request or placed by this run over its
+        dates (who is neither was only outranked: no reason to give)."""
+        position = self.facts.positions([worker_id])
+        if not (position < self.size and self.facts.ids[position] == worker_id).all():
+            return True  # deactivated: not in the pool at all
+        request = plan.request
+        return bool(~self.eligible(self.key(request))[position][0]
+                    or self.busy(position, request.start_date, request.end_date)[0])
+
     def busy(self, positions: np.ndarray, start: datetime.date, end: datetime.date) -> np.ndarray:
         """Which of ``positions`` this run placed over [start, end)."""
         start, end = start.toordinal(), end.toordinal()
@@ -285,7 +295,7 @@ def _plan_request(request: WorkerRequest, state: SeasonState) -> Plan:
     if request.start_date not in state.waited:
         state.waited[request.start_date] = state.facts.months_waited(request.start_date, weights.waited_cap_months)
     eligible = state.eligible(state.key(request))
-    named = state.facts.positions(sorted(terms.named_ids))
+    named = state.facts.positions_of_loaded(sorted(terms.named_ids))
     here = state.facts.by_employer.get(request.employer_id, (np.zeros(0, dtype=np.int64),))[0]
     always = named if request.no_substitutes else np.union1d(named, here)
     always = always[eligible[always] & ~state.busy(always, request.start_date, request.end_date)]
@@ -335,7 +345,7 @@ def _commit(run: AllocationRun, plans: list[Plan], state: SeasonState, by: User)
     """Commit a batch set-based with its part of the report; if the database refuses (a worker or
     a place taken meanwhile), request by request, each refused one reported as such."""
     chosen = {plan.request.pk: plan.chosen(state.facts) for plan in plans}
-    workers = Worker.objects.in_bulk([pk for picks in chosen.values() for pk in picks])
+    workers = Worker.objects.only(*WORKER_FIELDS).in_bulk([pk for picks in chosen.values() for pk in picks])
     named_reasons = _named_unavailable(plans, state, chosen)
     try:
         with transaction.atomic():
@@ -363,7 +373,8 @@ def _commit(run: AllocationRun, plans: list[Plan], state: SeasonState, by: User)
 def _named_unavailable(plans: list[Plan], state: SeasonState, chosen: dict) -> dict[int, list[str]]:
     """Per request, why each named worker not picked cannot go (eligibility's reasons), checked
     for the whole batch with one prefetch."""
-    missing = {plan.request.pk: state.named.get(plan.request.pk, set()) - set(chosen[plan.request.pk])
+    missing = {plan.request.pk: {worker_id for worker_id in state.named.get(plan.request.pk, set())
+                                 if worker_id not in chosen[plan.request.pk] and state.may_not_go(plan, worker_id)}
                for plan in plans}
     if not any(missing.values()):
         return {}
