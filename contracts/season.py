@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, JSONField, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -299,15 +300,18 @@ def _plan_request(request: WorkerRequest, state: SeasonState) -> Plan:
     here = state.facts.by_employer.get(request.employer_id, (np.zeros(0, dtype=np.int64),))[0]
     always = named if request.no_substitutes else np.union1d(named, here)
     always = always[eligible[always] & ~state.busy(always, request.start_date, request.end_date)]
+    aside = state.set_aside[eligible[state.set_aside]]
+    aside = aside[~state.busy(aside, request.start_date, request.end_date)]
     depth = 4 * plan.left + PROBE_AHEAD
     while True:
         prefix, beyond = (np.zeros(0, dtype=np.int64), None) if request.no_substitutes else \
-            _usable_prefix(state, request, eligible, depth)
+            _usable_prefix(state, request, eligible, aside, depth)
         pool = np.union1d(always, prefix)
         parts = score_parts(state.facts, terms, pool, waited=state.waited[request.start_date])
         score = total(parts)
         ranked = np.lexsort((pool, -score))[:plan.left]  # best first, ties to the lower id
-        if beyond is None or (len(ranked) == plan.left and score[ranked[-1]] > state.bound[beyond] + constant):
+        if beyond is None or (len(ranked) == plan.left and _beats(score[ranked[-1]], pool[ranked[-1]],
+                                                                  state.bound[beyond] + constant, beyond)):
             break
         depth *= 4
     plan.picks = pool[ranked].tolist()
@@ -316,9 +320,16 @@ def _plan_request(request: WorkerRequest, state: SeasonState) -> Plan:
     return plan
 
 
-def _usable_prefix(state: SeasonState, request: WorkerRequest, eligible: np.ndarray, depth: int):
+def _beats(score: int, position: int, bound: int, beyond: int) -> bool:
+    """Whether a pick (its score and position) ranks above every worker left out, the first of
+    whom is ``beyond`` with ``bound``: the others bound no higher, and on a tie have higher ids."""
+    return score > bound or (score == bound and position < beyond)
+
+
+def _usable_prefix(state: SeasonState, request: WorkerRequest, eligible: np.ndarray, aside: np.ndarray, depth: int):
     """The ``depth`` best bounds among the workers eligible and not placed by this run over the
-    request's dates, and the position of the next one (None: none left)."""
+    request's dates (``aside``: those of them set aside by ``compact``), and the position of the
+    next one (None: none left)."""
     start, end = request.start_date, request.end_date
     length = 2 * depth
     while True:
@@ -332,12 +343,9 @@ def _usable_prefix(state: SeasonState, request: WorkerRequest, eligible: np.ndar
             break
         length *= 4
     beyond = int(usable[depth]) if len(usable) > depth else None
-    prefix = usable[:depth]
-    aside = state.set_aside[eligible[state.set_aside]]
-    aside = aside[~state.busy(aside, start, end)]
     if beyond is not None:
         aside = aside[state.bound[aside] >= state.bound[beyond]]
-    return np.union1d(prefix, aside), beyond
+    return np.union1d(usable[:depth], aside), beyond
 
 
 # --- commit and report --------------------------------------------------------------------------
@@ -420,12 +428,13 @@ def _entry(plan: Plan, picks: dict[int, dict], workers: dict[int, Worker], named
 
 
 def _save(run, entries: list[dict], *, finished: bool = False) -> None:
-    """Append ``entries`` to the run's report (in the caller's transaction) and its progress."""
+    """Append ``entries`` to the run's report (in the caller's transaction) and its progress: the
+    database appends (``||``), so a season's 40 saves do not rewrite a growing report each time."""
     fields = {"processed": F("processed") + len(entries), "added": F("added") + sum(e["added"] for e in entries),
               "updated_at": timezone.now()}
     if entries:
         run.report = [*run.report, *entries]
-        fields["report"] = run.report
+        fields["report"] = CombinedExpression(F("report"), "||", Value(entries, output_field=JSONField()))
     if finished:
         fields.update(status=AllocationRun.Status.DONE, finished_at=timezone.now(), total=len(run.report))
     AllocationRun.objects.filter(pk=run.pk, status=AllocationRun.Status.RUNNING).update(**fields)
