@@ -53,7 +53,7 @@ from workers.models import Worker
 logger = logging.getLogger(__name__)
 
 # Requests per batch: ranked, asked about and committed together, then reported.
-SAVE_EVERY = 50
+SAVE_EVERY = 100
 # Workers scored beyond a request's places at first (the prefix grows fourfold when too short).
 PROBE_AHEAD = 16
 
@@ -353,17 +353,18 @@ def _commit(run: AllocationRun, plans: list[Plan], state: SeasonState, by: User)
     """Commit a batch set-based with its part of the report; if the database refuses (a worker or
     a place taken meanwhile), request by request, each refused one reported as such."""
     chosen = {plan.request.pk: plan.chosen(state.facts) for plan in plans}
-    workers = Worker.objects.only(*WORKER_FIELDS).in_bulk([pk for picks in chosen.values() for pk in picks])
     named_reasons = _named_unavailable(plans, state, chosen)
     try:
         with transaction.atomic():
-            contracts_allocate_many([(plan.request, list(chosen[plan.request.pk]), chosen[plan.request.pk])
-                                     for plan in plans], by=by)
+            contracts = contracts_allocate_many([(plan.request, list(chosen[plan.request.pk]),
+                                                  chosen[plan.request.pk]) for plan in plans], by=by)
+            workers = {contract.worker_id: contract.worker for rows in contracts.values() for contract in rows}
             entries = [_entry(plan, chosen[plan.request.pk], workers, named_reasons) for plan in plans]
             _save(run, entries)
             return entries
     except (DomainError, PermissionDenied):
         pass  # someone else allocated meanwhile: commit what still holds, request by request
+    workers = Worker.objects.only(*WORKER_FIELDS).in_bulk([pk for picks in chosen.values() for pk in picks])
     entries = []
     for plan in plans:
         picks, refused = chosen[plan.request.pk], None

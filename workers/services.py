@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -196,11 +196,15 @@ def workers_follow_contracts(*, workers: list[Worker], to: str, by: User | None,
         return
     Worker.objects.filter(pk__in=[worker.pk for worker in moving]).update(status=to, status_reason="",
                                                                            version=F("version") + 1)
-    WorkerStatusChange.objects.bulk_create([
-        WorkerStatusChange(worker=worker, from_status=worker.status, to_status=to,
-                           reason=(reason[worker.pk] if isinstance(reason, dict) else reason)[:300],
-                           changed_by=by)
-        for worker in moving
-    ])
+    # One INSERT from arrays: a season's allocation moves 10,000 workers at once.
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO workers_workerstatuschange
+                (worker_id, from_status, to_status, reason, changed_by_id, changed_at)
+            SELECT c.worker_id, c.from_status, %s, c.reason, %s, now()
+            FROM unnest(%s::bigint[], %s::varchar[], %s::text[]) AS c(worker_id, from_status, reason)
+        """, [to, by.pk if by is not None else None, [worker.pk for worker in moving],
+              [worker.status for worker in moving],
+              [(reason[worker.pk] if isinstance(reason, dict) else reason)[:300] for worker in moving]])
     for worker in moving:
         worker.status = to
