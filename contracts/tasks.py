@@ -12,6 +12,7 @@ def season_allocate_task(run_id: int) -> str:
 
     from contracts.season import season_run_execute
 
-    # The report is written in the site's language, whatever an earlier task left active.
+    # Whatever an earlier task left active, start from the site's language; season_allocate then
+    # writes the report in the language of whoever started the run (AllocationRun.language).
     with translation.override(settings.LANGUAGE_CODE):
         return season_run_execute(run_id=run_id).status
