@@ -148,7 +148,7 @@ def register(rule_class):
 def prefetch_for_eligibility(prefix: str = "") -> list[str]:
     """What to prefetch on workers (``prefix`` + name) so that checking many of them costs a
     fixed number of queries: each rule names the relations it reads in ``prefetch``."""
-    names = ["documents", "languages"]
+    names = ["documents"]
     for rule in RULES:
         names += [name for name in getattr(rule, "prefetch", ()) if name not in names]
     return [prefix + name for name in names]
