@@ -62,7 +62,6 @@ class RequestTerms:
     """What the ranking reads of a request. :meth:`of` asks the database; season allocation
     builds them for every request of the season at once."""
 
-    request_id: int
     employer_id: int
     occupation_id: int
     start: datetime.date
@@ -75,7 +74,7 @@ class RequestTerms:
     def of(cls, request: WorkerRequest, weights: RankingWeights | None = None) -> RequestTerms:
         on_request = (Contract.objects.live().filter(request=request).values_list("worker__state_of_origin")
                       .annotate(n=Count("id")).order_by())
-        return cls(request_id=request.pk, employer_id=request.employer_id, occupation_id=request.occupation_id,
+        return cls(employer_id=request.employer_id, occupation_id=request.occupation_id,
                    start=request.start_date, requirements=_requirements(request),
                    named_ids=frozenset(NamedWorker.objects.filter(request=request).values_list("worker_id", flat=True)),
                    on_request_by_state=dict(on_request),

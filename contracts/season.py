@@ -52,10 +52,10 @@ from workers.models import Worker
 
 logger = logging.getLogger(__name__)
 
-# Requests per batch: ranked, asked about and committed together, then reported.
+# Requests per batch: ranked and committed together, then reported.
 SAVE_EVERY = 100
 # Workers scored beyond a request's places at first (the prefix grows fourfold when too short).
-PROBE_AHEAD = 16
+EXTRA_DEPTH = 16
 
 
 class Outcome:
@@ -166,8 +166,9 @@ class Plan:
 
 
 class SeasonState:
-    """What the run knows while it goes: every active worker's ranking facts, the dates this run
-    gave each worker, and the eligibility answers so far per (dates, required schemes)."""
+    """What the run knows while it goes: every active worker's ranking facts and the rows the
+    eligibility rules read, the dates this run gave each worker, and who is eligible per (dates,
+    required schemes), computed on first use."""
 
     def __init__(self, program: Program, requests: list[WorkerRequest]):
         self.program = program
@@ -214,7 +215,7 @@ class SeasonState:
         self.waited: dict[datetime.date, np.ndarray] = {}
 
     def terms(self, request: WorkerRequest) -> RequestTerms:
-        return RequestTerms(request_id=request.pk, employer_id=request.employer_id,
+        return RequestTerms(employer_id=request.employer_id,
                             occupation_id=request.occupation_id, start=request.start_date,
                             requirements=self.requirements[request.pk],
                             named_ids=frozenset(self.named.get(request.pk, ())),
@@ -302,14 +303,14 @@ def _plan_request(request: WorkerRequest, state: SeasonState) -> Plan:
     always = always[eligible[always] & ~state.busy(always, request.start_date, request.end_date)]
     aside = state.set_aside[eligible[state.set_aside]]
     aside = aside[~state.busy(aside, request.start_date, request.end_date)]
-    depth = 4 * plan.left + PROBE_AHEAD
+    depth = 4 * plan.left + EXTRA_DEPTH
     while True:
         prefix, beyond = (np.zeros(0, dtype=np.int64), None) if request.no_substitutes else \
             _usable_prefix(state, request, eligible, aside, depth)
         pool = np.union1d(always, prefix)
         parts = score_parts(state.facts, terms, pool, waited=state.waited[request.start_date])
         score = total(parts)
-        ranked = np.lexsort((pool, -score))[:plan.left]  # best first, ties to the lower id
+        ranked = best_first(score)[:plan.left]  # indexes into pool (ascending ids): ties to the lower id
         if beyond is None or (len(ranked) == plan.left and _beats(score[ranked[-1]], pool[ranked[-1]],
                                                                   state.bound[beyond] + constant, beyond)):
             break
