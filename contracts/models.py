@@ -163,7 +163,8 @@ class WorkHistory(models.Model):
 
     Kept by the database (a statement trigger on ``contracts_contract``, migration 0003): every
     path that inserts, changes or deletes a contract, bulk loads included, keeps it current.
-    Nothing in the application writes it."""
+    Nothing in the application writes it. Each change bumps a version (migration 0004), so
+    processes keep a copy in memory (``contracts.ranking.WorkHistoryCache``)."""
 
     worker = models.OneToOneField("workers.Worker", primary_key=True, on_delete=models.CASCADE, related_name="+")
     last_end = models.DateField()

@@ -94,6 +94,26 @@ def test_candidates_ranked_in_batches_are_exactly_the_top_of_the_ranking(program
         assert [(c.worker.pk, c.score) for c in candidates(request, limit=limit)] == expected
 
 
+def test_bounds_in_memory_equal_the_bounds_in_sql(program):
+    """The history's bounds come from the cached copy (``_history_bounds``); every worker's must
+    equal what :data:`BOUND_SQL` gives the same worker over the whole pool, named ones included."""
+    from contracts import ranking
+    from employers.models import NamedWorker
+    from twp.models import User
+
+    generate(program)
+    requests = generated(WorkerRequest).filter(status=RequestStatus.APPROVED).order_by("id")[:4]
+    # A worker named who never worked a contract: not in the history, bounded all the same.
+    newcomer = generated_workers().exclude(pk__in=Contract.objects.values("worker_id")).order_by("id").first()
+    NamedWorker.objects.create(request=requests[0], worker=newcomer, added_by=User.objects.first())
+    for request in requests:
+        terms = ranking.RequestTerms.of(request)
+        in_sql = dict(ranking._bounds(request, terms, Worker.objects.all(), 10_000, scope="pool"))
+        in_memory = ranking._bounds(request, terms, Worker.objects.all(), 10_000, scope="history")
+        assert in_memory and terms.named_ids <= {pk for pk, _bound in in_memory}
+        assert in_memory == sorted(((pk, in_sql[pk]) for pk, _bound in in_memory), key=lambda row: (-row[1], row[0]))
+
+
 def test_no_candidates_from_an_empty_pool(program):
     generate(program)
     request = generated(WorkerRequest).filter(status=RequestStatus.APPROVED).first()

@@ -2,6 +2,7 @@
 
 import datetime
 
+import numpy as np
 import pytest
 from django.db import connection
 
@@ -54,3 +55,68 @@ def test_a_bulk_copy_fills_it_in_one_statement(program, employer_a, administrato
     assert [history(worker) for worker in workers] == [
         (contract.end_date - datetime.timedelta(days=1), True, index + 1) for index, contract in enumerate(contracts)]
     assert next_season_start() > contracts[0].end_date
+
+
+# --- the copy each process keeps (contracts.ranking.WorkHistoryCache) --------------------------
+def cached(worker):
+    """What this process's copy says of a worker: (last end, on time, best rating), or None."""
+    from contracts.ranking import WorkHistoryCache
+
+    copy = WorkHistoryCache.current()
+    at = [index for index, pk in enumerate(copy.ids.tolist()) if pk == worker.pk]
+    if not at:
+        return None
+    return (datetime.date.fromordinal(int(copy.last_end[at[0]])), bool(copy.on_time[at[0]]),
+            int(copy.best_rating[at[0]]) or None)
+
+
+def holds(worker, occupation) -> bool:
+    from contracts.ranking import WorkHistoryCache
+
+    return worker.pk in WorkHistoryCache.current().holders.get(occupation.pk, np.zeros(0)).tolist()
+
+
+def test_the_cached_copy_follows_every_change(program, employer_a, administrator):
+    worker = eligible(administrator)
+    assert cached(worker) is None
+    contract = past_contract(worker, employer_a, program, on_time=False, rating=3)
+    assert cached(worker) == history(worker) == (contract.end_date, False, 3)
+    Contract.objects.filter(pk=contract.pk).update(returned_on_time=True, employer_rating=4)
+    assert cached(worker) == (contract.end_date, True, 4)
+    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.CANCELLED)
+    assert cached(worker) is None
+
+
+def test_a_rolled_back_change_never_lingers_in_the_copy(program, employer_a, administrator):
+    """Versions come from a sequence: after a rollback the row holds the old version again,
+    never one a process cached for the rolled-back data."""
+    from django.db import transaction
+
+    worker = eligible(administrator)
+    assert cached(worker) is None
+
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone), transaction.atomic():
+        past_contract(worker, employer_a, program, rating=5)
+        assert cached(worker) is not None  # seen inside the transaction that made it
+        raise Undone
+    assert cached(worker) is None
+
+
+def test_occupations_of_workers_with_contracts_bump_the_version(program, employer_a, administrator):
+    from contracts.ranking import WorkHistoryCache
+    from workers.models import Occupation
+
+    worker, newcomer = eligible(administrator), eligible(administrator)
+    past_contract(worker, employer_a, program)
+    occupation = Occupation.objects.exclude(pk__in=worker.occupations.all()).first()
+    assert not holds(worker, occupation)
+    worker.occupations.add(occupation)
+    assert holds(worker, occupation)
+    worker.occupations.remove(occupation)
+    assert not holds(worker, occupation)
+    version = WorkHistoryCache.current().version
+    newcomer.occupations.add(occupation)  # a worker with no contract: nobody's bound changes
+    assert WorkHistoryCache.current().version == version
