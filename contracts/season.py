@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import queue
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, JSONField, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
@@ -136,17 +138,78 @@ def _allocate_all(run: AllocationRun, program: Program, season: int, by: User) -
     total_requests = max(run.total, len(done) + len(requests))
     AllocationRun.objects.filter(pk=run.pk).update(total=total_requests, processed=len(done))
     state = SeasonState(program, requests)
-    for first in range(0, len(requests), SAVE_EVERY):
-        state.compact()
-        plans = []
-        for request in requests[first:first + SAVE_EVERY]:
-            plans.append(_plan_request(request, state))
-            state.place(plans[-1])
-        entries = _commit(run, plans, state, by)
-        for plan, entry in zip(plans, entries, strict=True):
-            if plan.picks and not entry["added"]:
+    with Committer(run, state, by) as committer:
+        for first in range(0, len(requests), SAVE_EVERY):
+            for plan in committer.refused():
                 state.unplace(plan)  # refused by the database: those workers are free again
+            state.compact()
+            plans = []
+            for request in requests[first:first + SAVE_EVERY]:
+                plans.append(_plan_request(request, state))
+                plans[-1].named_missing = _named_missing(plans[-1], state)
+                state.place(plans[-1])
+            committer.submit(plans)
     _save(run, [], finished=True)
+
+
+class Committer:
+    """Commits the batches, in order, on a thread with its own database connection while the
+    run ranks the next batch: ranking is Python on one core, committing is mostly PostgreSQL's
+    work on the other, so a season takes about the longer of the two instead of their sum.
+
+    At most one batch waits (memory stays bounded). Whatever the database refused comes back
+    through :meth:`refused`, a batch late. Inside a transaction (tests) it commits in line:
+    another connection would not see the transaction's data."""
+
+    def __init__(self, run: AllocationRun, state: SeasonState, by: User):
+        self.run, self.state, self.by = run, state, by
+        self.inline = transaction.get_connection().in_atomic_block
+        self.pending: queue.Queue = queue.Queue(maxsize=1)
+        self.results: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = None if self.inline else threading.Thread(target=self._work, name="season-commit", daemon=True)
+
+    def __enter__(self) -> Committer:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.thread is not None:
+            self.pending.put(None)
+            self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+    def submit(self, plans: list[Plan]) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.inline:
+            self.results.put(self._commit(plans))
+        else:
+            self.pending.put(plans)
+
+    def refused(self) -> list[Plan]:
+        """The plans committed so far whose workers the database refused."""
+        found = []
+        while not self.results.empty():
+            found += self.results.get()
+        return found
+
+    def _commit(self, plans: list[Plan]) -> list[Plan]:
+        entries = _commit(self.run, plans, self.state, self.by)
+        return [plan for plan, entry in zip(plans, entries, strict=True) if plan.picks and not entry["added"]]
+
+    def _work(self) -> None:
+        try:
+            while (plans := self.pending.get()) is not None:
+                if self.error is None:  # after an error, only drain: the run is stopping
+                    try:
+                        self.results.put(self._commit(plans))
+                    except BaseException as error:  # handed to the run's thread at its next submit
+                        self.error = error
+        finally:
+            connection.close()  # this thread's own connection
 
 
 @dataclass
@@ -159,6 +222,7 @@ class Plan:
     left: int
     picks: list[int] = field(default_factory=list)
     parts: dict[int, dict] = field(default_factory=dict)
+    named_missing: set[int] = field(default_factory=set)  # named, not picked, and may not go
 
     def chosen(self, facts: WorkerFacts) -> dict[int, dict]:
         """The picked workers' ids, each with the parts of its score, best first."""
@@ -380,12 +444,18 @@ def _commit(run: AllocationRun, plans: list[Plan], state: SeasonState, by: User)
     return entries
 
 
+def _named_missing(plan: Plan, state: SeasonState) -> set[int]:
+    """The plan's named workers not picked who may not go (ineligible, or placed by this run over
+    its dates), found as the run plans the request: :func:`_named_unavailable` says why."""
+    picked = set(plan.chosen(state.facts))
+    return {worker_id for worker_id in state.named.get(plan.request.pk, set())
+            if worker_id not in picked and state.may_not_go(plan, worker_id)}
+
+
 def _named_unavailable(plans: list[Plan], state: SeasonState, chosen: dict) -> dict[int, list[str]]:
     """Per request, why each named worker not picked cannot go (eligibility's reasons), checked
     for the whole batch with one prefetch."""
-    missing = {plan.request.pk: {worker_id for worker_id in state.named.get(plan.request.pk, set())
-                                 if worker_id not in chosen[plan.request.pk] and state.may_not_go(plan, worker_id)}
-               for plan in plans}
+    missing = {plan.request.pk: plan.named_missing for plan in plans}
     if not any(missing.values()):
         return {}
     requests = {plan.request.pk: plan.request for plan in plans}

@@ -257,3 +257,58 @@ def test_a_batch_refused_by_the_database_is_committed_request_by_request(program
     assert run.added == 1
     assert Contract.objects.filter(request=first).count() == 0
     assert Contract.objects.filter(request=second).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_commit_on_their_own_thread_as_the_next_ones_are_ranked(program, employer_a, employer_b,
+                                                                         administrator, monkeypatch):
+    """Outside a transaction (as in the Celery task) commits run on a thread of their own: the
+    same contracts and report, in order, as committing in line."""
+    import threading
+
+    from contracts import season
+
+    monkeypatch.setattr(season, "SAVE_EVERY", 1)  # every request its own batch, through the thread
+    threads = []
+    real = season._commit
+
+    def on_which_thread(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(season, "_commit", on_which_thread)
+    requests = [approved(program, employer, places=2, submitted_days_ago=days)
+                for days, employer in zip((4, 3, 2, 1), itertools.cycle((employer_a, employer_b)))]
+    workers = [eligible(administrator) for _ in range(7)]
+    name(requests[1], workers[6], administrator)
+    run = allocate(program, administrator)
+    assert threads == ["season-commit"] * 4
+    assert (run.status, run.processed, run.added) == ("done", 4, 7)
+    assert [entry["number"] for entry in run.report] == [request.number for request in requests]
+    assert [entry["outcome"] for entry in run.report] == ["filled", "filled", "filled", "partially_filled"]
+    assert Contract.objects.filter(request=requests[1], worker=workers[6]).exists()
+    assert Contract.objects.values("worker").distinct().count() == 7  # nobody twice: same dates
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_on_the_commit_thread_fails_the_run(program, employer_a, administrator, monkeypatch):
+    from contracts import season
+
+    monkeypatch.setattr(season, "SAVE_EVERY", 1)
+    requests = [approved(program, employer_a, places=1, submitted_days_ago=days) for days in (3, 2, 1)]
+    for _ in range(3):
+        eligible(administrator)
+    real = season._commit
+
+    def fail_the_second(run, plans, *args, **kwargs):
+        if plans[0].request.pk == requests[1].pk:
+            raise RuntimeError("database gone")
+        return real(run, plans, *args, **kwargs)
+
+    monkeypatch.setattr(season, "_commit", fail_the_second)
+    with pytest.raises(RuntimeError, match="database gone"):
+        allocate(program, administrator)
+    run = AllocationRun.objects.get()
+    assert (run.status, run.processed) == ("failed", 1)
+    assert [entry["number"] for entry in run.report] == [requests[0].number]
+    assert Contract.objects.filter(request=requests[2]).count() == 0
