@@ -34,6 +34,18 @@ class ContractStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+class TerminationReason(models.TextChoices):
+    """Why a contract ended before its end date (``terminate``)."""
+
+    WORKER_REQUEST = "worker_request", _("The worker asked to go home")
+    FAMILY_EMERGENCY = "family_emergency", _("Family emergency")
+    MEDICAL = "medical", _("Illness or injury")
+    LACK_OF_WORK = "lack_of_work", _("Not enough work (weather, crop)")
+    BREACH_BY_WORKER = "breach_by_worker", _("Breach of the contract by the worker")
+    BREACH_BY_EMPLOYER = "breach_by_employer", _("Breach of the contract by the employer")
+    OTHER = "other", _("Other (explained in the note)")
+
+
 # Contracts that hold a place on their request (and a range in the worker's calendar).
 LIVE = Q(~Q(status=ContractStatus.CANCELLED))
 # Contracts a worker has actually worked: what "employed before" means for named requests.
@@ -94,6 +106,14 @@ class Contract(PublicIdModel, TimestampedModel):
                                                        blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
                                    editable=False)
+    # Recorded by ``sign`` (both signatures, on paper at the office) and ``terminate``.
+    worker_signed_on = models.DateField(_("signed by the worker on"), null=True, blank=True, editable=False)
+    employer_signed_on = models.DateField(_("signed by the employer on"), null=True, blank=True, editable=False)
+    # Defaults in the database too: allocation and the data generator insert contracts in raw SQL.
+    termination_reason = models.CharField(_("termination reason"), max_length=30, blank=True, editable=False,
+                                          choices=TerminationReason.choices, default="", db_default="")
+    status_note = models.TextField(_("note on the last status change"), blank=True, editable=False, default="",
+                                   db_default="")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ContractQuerySet.as_manager()

@@ -164,6 +164,7 @@ class Committer:
     def __init__(self, run: AllocationRun, state: SeasonState, by: User):
         self.run, self.state, self.by = run, state, by
         self.inline = transaction.get_connection().in_atomic_block
+        self.language = translation.get_language()  # active languages are per thread: the report's
         self.pending: queue.Queue = queue.Queue(maxsize=1)
         self.results: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
@@ -202,6 +203,7 @@ class Committer:
 
     def _work(self) -> None:
         try:
+            translation.activate(self.language)
             while (plans := self.pending.get()) is not None:
                 if self.error is None:  # after an error, only drain: the run is stopping
                     try:

@@ -462,6 +462,7 @@ class RequestEvent(models.Model):
         WORKER_NAMED = "worker_named", _("Worker named")
         WORKER_UNNAMED = "worker_unnamed", _("Named worker removed")
         WORKER_ASSIGNED = "worker_assigned", _("Worker assigned")
+        CONTRACT_CHANGED = "contract_changed", _("Contract status changed")
 
     request = models.ForeignKey(WorkerRequest, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)

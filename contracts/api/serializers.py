@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contracts.models import Contract
+from contracts.models import Contract, TerminationReason
 from contracts.ranking import PARTS
 from employers.api.serializers import FlatListField
 from workers.api.serializers import ReasonOutSerializer
@@ -99,7 +99,7 @@ class ContractWorkerSerializer(serializers.Serializer):
 
 
 class ContractSerializer(serializers.ModelSerializer):
-    """A contract (read-only here: its actions come with the contract-life issue)."""
+    """A contract. Its status changes only through its actions (``contracts/{id}/<action>/``)."""
 
     id = serializers.UUIDField(source="public_id", read_only=True)
     request = serializers.UUIDField(source="request.public_id", read_only=True)
@@ -115,7 +115,8 @@ class ContractSerializer(serializers.ModelSerializer):
         model = Contract
         fields = ["id", "request", "request_number", "employer", "worksite", "occupation", "worker", "program",
                   "season", "start_date", "end_date", "effective_end", "wage_amount", "wage_currency",
-                  "hours_per_week", "status", "score", "version", "created_at", "updated_at"]
+                  "hours_per_week", "status", "worker_signed_on", "employer_signed_on", "termination_reason",
+                  "status_note", "score", "version", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(ContractWorkerSerializer)
@@ -130,3 +131,17 @@ class ContractSerializer(serializers.ModelSerializer):
     def get_score(self, contract) -> dict | None:
         return contract.score if _caller(self).is_program_staff else None
 
+
+
+class ContractActionSerializer(serializers.Serializer):
+    """The body of a contract action; each action reads the fields it needs (``contracts.life``)."""
+
+    version = serializers.IntegerField(required=False, min_value=1,
+                                       help_text=_("The version you last read: an older one is refused (409)."))
+    worker_signed_on = serializers.DateField(required=False, help_text=_("sign: the date the worker signed."))
+    employer_signed_on = serializers.DateField(required=False, help_text=_("sign: the date the employer signed."))
+    on = serializers.DateField(required=False, help_text=_("terminate: the last day worked (default today)."))
+    reason = serializers.ChoiceField(choices=TerminationReason.choices, required=False,
+                                     help_text=_("terminate: why the contract ends early."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text=_("A note kept with the status change."))

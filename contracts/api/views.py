@@ -10,12 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contracts import ranking
 from contracts.api import serializers
 from contracts.api.filtersets import ContractFilterSet
+from contracts.life import contract_act
 from contracts.models import Contract
 from contracts.services import contracts_allocate, places_left
 from employers.api.views import UUID_PATTERN
@@ -95,7 +97,8 @@ def _with_related(contracts):
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contracts the caller may see: administrators all; office staff those whose worksite is in
     their regions and those of their states' workers; employers their own (of each worker only
-    the id and name). Read-only for now; the contract's actions come with its life cycle."""
+    the id and name). Status changes only through the actions below (``contracts.life``): one
+    not allowed now is a 409 listing those that are."""
 
     serializer_class = serializers.ContractSerializer
     filterset_class = ContractFilterSet
@@ -105,3 +108,50 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         return _with_related(Contract.objects.visible_to(self.request.user)).order_by("-id")
+
+    def _act(self, request, action: str):
+        body = serializers.ContractActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = contract_act(contract=self.get_object(), action=action, by=request.user, **body.validated_data)
+        row = _with_related(Contract.objects).get(pk=done.pk)
+        return Response(self.get_serializer(row).data)
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def sign(self, request, id=None):
+        """Record both signatures (staff): proposed → signed; the worker's eligibility is checked
+        again for the contract's dates."""
+        return self._act(request, "sign")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def depart(self, request, id=None):
+        """The worker left for the job (staff): signed → departed; needs a verified work permit or
+        visa valid on the start date. The worker is abroad."""
+        return self._act(request, "depart")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, id=None):
+        """The worker arrived at the worksite (employer or staff): departed → active."""
+        return self._act(request, "arrive")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request, id=None):
+        """End an active contract on or after its end date (staff): active → ended."""
+        return self._act(request, "end")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, id=None):
+        """End early (employer or staff), with a reason from the list and the last day worked:
+        departed or active → terminated early. The consulate is notified."""
+        return self._act(request, "terminate")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, id=None):
+        """Cancel before departure (staff): proposed or signed → cancelled; the place on the request
+        and the worker's dates are free again."""
+        return self._act(request, "cancel")

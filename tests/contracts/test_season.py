@@ -286,6 +286,8 @@ def test_batches_commit_on_their_own_thread_as_the_next_ones_are_ranked(program,
     assert (run.status, run.processed, run.added) == ("done", 4, 7)
     assert [entry["number"] for entry in run.report] == [request.number for request in requests]
     assert [entry["outcome"] for entry in run.report] == ["filled", "filled", "filled", "partially_filled"]
+    # In the run's language (English here), not the site's default: the thread has its own.
+    assert run.report[-1]["reasons"] == ["Only 1 eligible candidate for 2 places."]
     assert Contract.objects.filter(request=requests[1], worker=workers[6]).exists()
     assert Contract.objects.values("worker").distinct().count() == 7  # nobody twice: same dates
 
