@@ -315,6 +315,7 @@ SPECTACULAR_SETTINGS = {
         "MexicanStateEnum": "twp.regions.MEXICAN_STATES",
         "DestinationRegionEnum": "twp.regions.DESTINATION_REGIONS",
         "WorkerStatusEnum": "workers.models.WorkerStatus",
+        "TerminationReasonEnum": "contracts.models.TerminationReason",
         "CertificateStatusEnum": "certification.models.CertificateStatus",
         "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
         "EmployerStatusEnum": "employers.models.Employer.Status",

@@ -110,6 +110,8 @@ class ContractSerializer(serializers.ModelSerializer):
     worker = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField(
         help_text=_("Staff only: the parts of the ranking score when the worker was chosen."))
+    termination_reason = serializers.CharField(
+        read_only=True, help_text=_("Why it ended early (one of terminate's reasons), or empty."))
 
     class Meta:
         model = Contract
