@@ -43,6 +43,7 @@ class TerminationReason(models.TextChoices):
     LACK_OF_WORK = "lack_of_work", _("Not enough work (weather, crop)")
     BREACH_BY_WORKER = "breach_by_worker", _("Breach of the contract by the worker")
     BREACH_BY_EMPLOYER = "breach_by_employer", _("Breach of the contract by the employer")
+    TRIAL_FAILED = "trial_failed", _("The transfer's trial period did not work out")
     OTHER = "other", _("Other (explained in the note)")
 
 
@@ -114,6 +115,14 @@ class Contract(PublicIdModel, TimestampedModel):
                                           choices=TerminationReason.choices, default="", db_default="")
     status_note = models.TextField(_("note on the last status change"), blank=True, editable=False, default="",
                                    db_default="")
+    # A transfer: the contract this one continues (the worker's consent is recorded on it), and
+    # the end of the trial with the new employer.
+    transferred_from = models.OneToOneField("self", verbose_name=_("continues the contract"), null=True,
+                                            blank=True, on_delete=models.PROTECT, related_name="transferred_to",
+                                            editable=False)
+    trial_until = models.DateField(_("trial until"), null=True, blank=True, editable=False)
+    transfer_consent_on = models.DateField(_("worker consented to the transfer on"), null=True, blank=True,
+                                           editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ContractQuerySet.as_manager()
@@ -294,3 +303,102 @@ class AllocationRun(PublicIdModel, TimestampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else (100 if self.is_finished else 0)
+
+
+class Absence(PublicIdModel, TimestampedModel):
+    """A worker not at work, reported by the employer or staff: a staged status with a consular
+    welfare check before anything is called absconding (DESIGN.md). Only ``reported`` sets the
+    contract ``absconded``; ``found`` closes it with the contract as it was."""
+
+    class Stage(models.TextChoices):
+        LATE = "late", _("Late: not at work")
+        MISSING = "missing", _("Missing")
+        REPORTED = "reported", _("Reported to the authorities")
+        FOUND = "found", _("Found")
+
+    OPEN_STAGES = (Stage.LATE, Stage.MISSING)
+
+    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
+                                 related_name="absences")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.LATE, editable=False)
+    last_seen_on = models.DateField(_("last seen at work on"))
+    note = models.TextField(_("note"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    editable=False)
+    missing_since = models.DateTimeField(_("missing since"), null=True, blank=True, editable=False)
+    welfare_checked_at = models.DateTimeField(_("welfare check on"), null=True, blank=True, editable=False)
+    welfare_checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+", editable=False)
+    welfare_check_note = models.TextField(_("welfare check"), blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True, editable=False)
+    # Set by the daily deadline job (``contracts.absences.absence_deadlines``) or when reported:
+    # the employer reported after the program's deadline; staff missed the welfare-check deadline.
+    reported_late = models.BooleanField(_("reported late by the employer"), default=False, editable=False)
+    welfare_check_overdue_on = models.DateField(_("welfare check overdue since"), null=True, blank=True,
+                                                editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-id"]
+        constraints = [
+            # One open absence per contract: a second report while one is open is a conflict.
+            models.UniqueConstraint(fields=["contract"], condition=Q(stage__in=["late", "missing"]),
+                                    name="absence_one_open_per_contract",
+                                    violation_error_message=_("This worker's absence is already reported.")),
+            models.CheckConstraint(name="absence_stage_valid", condition=Q(stage__in=["late", "missing", "reported",
+                                                                                      "found"])),
+            # Nothing is called absconding before the consulate checked on the worker.
+            models.CheckConstraint(name="absence_reported_after_welfare_check",
+                                   condition=~Q(stage="reported") | Q(welfare_checked_at__isnull=False)),
+            models.CheckConstraint(name="absence_closed_when_final",
+                                   condition=Q(stage__in=["reported", "found"], closed_at__isnull=False)
+                                   | Q(stage__in=["late", "missing"], closed_at__isnull=True)),
+        ]
+        indexes = [models.Index(fields=["stage", "id"], name="absence_stage_idx")]
+
+    def __str__(self):
+        return f"{self.contract_id}: {self.stage}"
+
+
+class Evaluation(PublicIdModel, TimestampedModel):
+    """One evaluation per contract and direction: the employer's of the worker (criteria 1–5 and
+    whether it would re-hire; feeds the ranking) or the worker's of the employer (recorded by
+    staff, as SAWP's paper forms are). A worker may see their evaluation and contest it; the
+    contest is shown to staff beside it."""
+
+    class Direction(models.TextChoices):
+        OF_WORKER = "of_worker", _("The employer's evaluation of the worker")
+        OF_EMPLOYER = "of_employer", _("The worker's evaluation of the employer")
+
+    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
+                                 related_name="evaluations")
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    scores = models.JSONField(_("scores"), default=dict)  # criterion -> 1..5 (contracts.evaluations.CRITERIA)
+    overall = models.PositiveSmallIntegerField(_("overall rating"))
+    would_repeat = models.BooleanField(_("would work together again"))
+    comment = models.TextField(_("comment"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    shown_to_worker_at = models.DateTimeField(_("shown to the worker on"), null=True, blank=True, editable=False)
+    contest = models.TextField(_("the worker's contest"), blank=True, editable=False)
+    contested_at = models.DateTimeField(_("contested on"), null=True, blank=True, editable=False)
+    contest_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "direction"], name="evaluation_once_per_contract",
+                                    violation_error_message=_("This contract already has this evaluation.")),
+            models.CheckConstraint(name="evaluation_direction_valid",
+                                   condition=Q(direction__in=["of_worker", "of_employer"])),
+            models.CheckConstraint(name="evaluation_overall_range", condition=Q(overall__range=(1, 5))),
+            models.CheckConstraint(name="evaluation_contest_only_by_the_worker",
+                                   condition=Q(contest="") | Q(direction="of_worker")),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id}: {self.direction} {self.overall}"

@@ -305,6 +305,20 @@ class Program(TimestampedModel):
         help_text=_("A request must be submitted at least this many days before its start."),
     )
 
+    # Absences (contracts.absences): a worker not at work this many days is reported; the
+    # employer has report_deadline days after that, the consulate welfare_check days after the
+    # report. US H-2A counts 5 consecutive workdays and 2 workdays to report; SAWP-like defaults.
+    absence_threshold_days = models.PositiveSmallIntegerField(_("absence: days away before it must be reported"),
+                                                              default=5)
+    absence_counts_workdays = models.BooleanField(_("absence: count workdays (Monday to Friday)"), default=True)
+    absence_report_deadline_days = models.PositiveSmallIntegerField(_("absence: days the employer has to report"),
+                                                                    default=2)
+    absence_welfare_check_days = models.PositiveSmallIntegerField(
+        _("absence: days the consulate has for the welfare check"), default=3)
+    # Employers with at least this many absences reported in a season stand out to staff.
+    absence_alert_count = models.PositiveSmallIntegerField(_("absence: reports in a season that flag an employer"),
+                                                           default=3)
+
     objects = ProgramQuerySet.as_manager()
 
     class Meta:
