@@ -7,7 +7,9 @@ action's own condition, writes a status-change row and a line on the request's t
 moves the worker's status with it, in one transaction. Who may see a contract at all is
 ``Contract.objects.visible_to`` (404 otherwise); this decides what they may do with it.
 
-Transfers, absences and ``confirm-return`` are still to come (issues 9 and 10)."""
+A transfer ends the contract ``transferred`` and opens its successor on another employer's open
+request, linked to it, active at once (the worker is already there) with a trial. Absences live
+in ``contracts.absences``; ``confirm-return`` comes with the returns issue."""
 
 from __future__ import annotations
 
@@ -22,9 +24,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractStatus, ContractStatusChange, TerminationReason
-from employers.models import RequestEvent
+from employers.models import RequestEvent, RequestStatus, WorkerRequest
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
-from twp.models import Role, User
+from twp.models import Role, User, add_months
 from workers.eligibility import check_eligibility, prefetch_for_eligibility
 from workers.models import DocumentKind, Worker, WorkerStatus
 from workers.services import workers_follow_contracts
@@ -56,7 +58,10 @@ ACTIONS = {
     "end": Action(frozenset({S.ACTIVE}), S.ENDED, _staff),
     "terminate": Action(frozenset({S.DEPARTED, S.ACTIVE}), S.TERMINATED_EARLY, _employer_or_staff),
     "cancel": Action(frozenset({S.PROPOSED, S.SIGNED}), S.CANCELLED, _staff),
+    "transfer": Action(frozenset({S.ACTIVE}), S.TRANSFERRED, _staff),
 }
+# A transfer's trial with the new employer (SAWP: 7 days); failing it ends the new contract.
+TRIAL_DAYS = 7
 
 
 def allowed_actions(contract: Contract, user: User) -> list[str]:
@@ -67,7 +72,8 @@ def allowed_actions(contract: Contract, user: User) -> list[str]:
 
 def contract_act(*, contract: Contract, action: str, by: User, version: int | None = None,
                  worker_signed_on: datetime.date | None = None, employer_signed_on: datetime.date | None = None,
-                 on: datetime.date | None = None, reason: str = "", note: str = "") -> Contract:
+                 on: datetime.date | None = None, reason: str = "", note: str = "",
+                 to_request: WorkerRequest | None = None, consent_on: datetime.date | None = None) -> Contract:
     """Take ``action`` on ``contract`` for ``by``. Raises ``PermissionDenied`` (not theirs to
     take), ``InvalidTransition`` (409, with the allowed actions), ``StaleVersion`` (409) or a
     ``DomainError`` naming the field (the action's condition); nothing is written then.
@@ -76,8 +82,14 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
       contract's dates.
     - ``depart``: a verified work permit or visa valid on the start date.
     - ``end``: on or after the end date (in the program's time zone).
-    - ``terminate``: ``reason`` from ``TerminationReason`` and the last day worked ``on``
-      (default today), inside the contract; frees the rest of its range. The consulate is told.
+    - ``terminate``: ``reason`` from ``TerminationReason`` and the day it ends ``on`` (default
+      today; the range is half-open, so that day is free), inside the contract; frees the rest
+      of its range. The consulate is told. ``trial_failed`` only during a transfer's trial.
+    - ``transfer``: the worker's consent date ``consent_on``, another employer's open request
+      ``to_request`` of the same program with a place left, and the day ``on`` (default today)
+      the worker moves. Returns the new contract (active, ``trial_until`` = ``on`` + 7 days,
+      ``transferred_from`` the old one), which ends no later than the program's maximum months
+      counted from the start of the chain's first contract.
     - ``cancel``: the worker's status goes back to what it was before selection when this was
       their only live contract."""
     if action not in ACTIONS:
@@ -94,7 +106,8 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
             raise InvalidTransition(current=current.status, action=action, allowed=allowed_actions(current, by))
         worker = Worker.objects.select_for_update(of=("self",)).get(pk=current.worker_id)
         fields = CONDITIONS[action](current, worker, worker_signed_on=worker_signed_on,
-                                    employer_signed_on=employer_signed_on, on=on, reason=reason)
+                                    employer_signed_on=employer_signed_on, on=on, reason=reason,
+                                    consent_on=consent_on)
         previous = current.status
         current.status = spec.target
         current.status_note = note.strip()
@@ -109,6 +122,8 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
         current.refresh_from_db(fields=["version"])
         _record(current, previous, action, by, note=note.strip())
         _move_worker(current, worker, spec, by)
+        if action == "transfer":
+            return _open_successor(current, worker, to_request, by)
     return current
 
 
@@ -160,6 +175,10 @@ def _end(contract, worker, **_unused) -> dict:
 def _terminate(contract, worker, *, on, reason, **_unused) -> dict:
     if reason not in TerminationReason.values:
         raise DomainError(_("Choose the reason from the list."), field="reason")
+    if reason == TerminationReason.TRIAL_FAILED and not (
+            contract.trial_until and contract.program.today() <= contract.trial_until):
+        raise DomainError(_("Only a transferred worker's contract, during its trial, can fail its trial."),
+                          field="reason")
     on = on or contract.program.today()
     if not contract.start_date <= on <= contract.end_date:
         raise DomainError(_("The last day must fall between %(start)s and %(end)s.")
@@ -172,8 +191,22 @@ def _cancel(contract, worker, **_unused) -> dict:
     return {}
 
 
+def _transfer(contract, worker, *, on, consent_on, **_unused) -> dict:
+    today = contract.program.today()
+    if consent_on is None:
+        raise DomainError(_("Record the date the worker agreed to the transfer."), field="consent_on")
+    if consent_on > today:
+        raise DomainError(_("The consent cannot be dated in the future."), field="consent_on")
+    on = on or today
+    if not contract.start_date < on <= contract.end_date:
+        raise DomainError(_("The transfer day must fall after %(start)s and by %(end)s.")
+                          % {"start": contract.start_date.isoformat(), "end": contract.end_date.isoformat()},
+                          field="on")
+    return {"effective_end": on, "transfer_consent_on": consent_on}
+
+
 CONDITIONS = {"sign": _sign, "depart": _depart, "arrive": _arrive, "end": _end, "terminate": _terminate,
-              "cancel": _cancel}
+              "cancel": _cancel, "transfer": _transfer}
 assert set(CONDITIONS) == set(ACTIONS)
 
 
@@ -221,6 +254,57 @@ def _tell_consulate(contract: Contract) -> None:
             body=format_lazy("{subject}: {employer}, {reason}, {day}", subject=subject,
                              employer=contract.request.employer.legal_name,
                              reason=contract.get_termination_reason_display(), day=contract.effective_end.isoformat()))
+
+
+def chain_start(contract: Contract) -> datetime.date:
+    """The start of the first contract of ``contract``'s transfer chain."""
+    while contract.transferred_from_id is not None:
+        contract = Contract.objects.only("start_date", "transferred_from").get(pk=contract.transferred_from_id)
+    return contract.start_date
+
+
+def _open_successor(old: Contract, worker: Worker, to_request: WorkerRequest | None, by: User) -> Contract:
+    """The transferred worker's new contract, in the transfer's transaction: a place on another
+    employer's open request, from the transfer day to the request's end or the chain's maximum."""
+    from contracts.services import ALLOCATABLE, lock_request, request_fill_counts
+
+    if to_request is None:
+        raise DomainError(_("Choose the request the worker moves to."), field="request")
+    request = lock_request(to_request.pk)
+    if request.status not in ALLOCATABLE or request.employer_id == old.request.employer_id:
+        raise DomainError(_("The worker can move only to another employer's approved request with a place left."),
+                          field="request")
+    if request.program_id != old.program_id:
+        raise DomainError(_("The worker can move only to a request of the same program."), field="request")
+    if request_fill_counts([request.pk]).get(request.pk, 0) >= request.workers_requested:
+        raise DomainError(_("Request %(number)s has no place left.") % {"number": request.number}, field="request")
+    start = max(old.effective_end, request.start_date)
+    end = min(request.end_date, add_months(chain_start(old), old.program.max_contract_months))
+    if end <= start:
+        raise DomainError(_("No days are left: the request ends before the transfer day or the season's "
+                            "transfers reached the program's maximum."), field="request")
+    successor = Contract(
+        request=request, worker=worker, program=request.program, season=old.season, start_date=start, end_date=end,
+        wage_amount=request.wage_amount, wage_currency=request.wage_currency, hours_per_week=request.hours_per_week,
+        status=S.ACTIVE, worker_status_before=old.worker_status_before, created_by=by, transferred_from=old,
+        trial_until=start + datetime.timedelta(days=TRIAL_DAYS))
+    try:
+        with transaction.atomic():
+            successor.save()
+    except IntegrityError as error:
+        raise Conflict(_("This change conflicts with another contract of the worker.")) from error
+    ContractStatusChange.objects.create(contract=successor, from_status="", to_status=S.ACTIVE, by=by,
+                                        reason=str(_("Transferred from request %(number)s")
+                                                   % {"number": old.request.number}))
+    live = request_fill_counts([request.pk]).get(request.pk, 0)
+    status = RequestStatus.FILLED if live >= request.workers_requested else RequestStatus.PARTIALLY_FILLED
+    if status != request.status:
+        WorkerRequest.objects.filter(pk=request.pk).update(status=status, version=F("version") + 1)
+    RequestEvent.objects.create(request=request, kind=RequestEvent.Kind.WORKER_ASSIGNED, from_status=request.status,
+                                to_status=status, details={"worker": str(worker.public_id), "name": worker.full_name,
+                                                           "contract": str(successor.public_id),
+                                                           "transferred_from": str(old.public_id)}, by=by)
+    return successor
 
 
 def _move_worker(contract: Contract, worker: Worker, spec: Action, by: User) -> None:

@@ -112,13 +112,16 @@ class ContractSerializer(serializers.ModelSerializer):
         help_text=_("Staff only: the parts of the ranking score when the worker was chosen."))
     termination_reason = serializers.CharField(
         read_only=True, help_text=_("Why it ended early (one of terminate's reasons), or empty."))
+    transferred_from = serializers.UUIDField(source="transferred_from.public_id", read_only=True, allow_null=True,
+                                             help_text=_("The contract this one continues after a transfer."))
 
     class Meta:
         model = Contract
         fields = ["id", "request", "request_number", "employer", "worksite", "occupation", "worker", "program",
                   "season", "start_date", "end_date", "effective_end", "wage_amount", "wage_currency",
                   "hours_per_week", "status", "worker_signed_on", "employer_signed_on", "termination_reason",
-                  "status_note", "score", "version", "created_at", "updated_at"]
+                  "status_note", "transferred_from", "trial_until", "transfer_consent_on", "score", "version",
+                  "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(ContractWorkerSerializer)
@@ -142,8 +145,12 @@ class ContractActionSerializer(serializers.Serializer):
                                        help_text=_("The version you last read: an older one is refused (409)."))
     worker_signed_on = serializers.DateField(required=False, help_text=_("sign: the date the worker signed."))
     employer_signed_on = serializers.DateField(required=False, help_text=_("sign: the date the employer signed."))
-    on = serializers.DateField(required=False, help_text=_("terminate: the last day worked (default today)."))
+    on = serializers.DateField(required=False, help_text=_(
+        "terminate: the day the contract ends (default today); transfer: the day the worker moves."))
     reason = serializers.ChoiceField(choices=TerminationReason.choices, required=False,
                                      help_text=_("terminate: why the contract ends early."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
                                  help_text=_("A note kept with the status change."))
+    request = serializers.UUIDField(required=False, help_text=_("transfer: the request the worker moves to."))
+    consent_on = serializers.DateField(required=False,
+                                       help_text=_("transfer: the date the worker agreed to the transfer."))

@@ -5,9 +5,11 @@ its request is being ranked). The request must be visible to the caller (``visib
 404); the workers ranked or chosen are those the caller sees. Every refusal of the allocation
 service is a 409 naming the conflict, and nothing is written."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +19,8 @@ from rest_framework.response import Response
 from contracts import ranking
 from contracts.api import serializers
 from contracts.api.filtersets import ContractFilterSet
-from contracts.life import contract_act
+from contracts.documents import contract_pdf_response
+from contracts.life import ACTIONS, contract_act
 from contracts.models import Contract
 from contracts.services import contracts_allocate, places_left
 from employers.api.views import UUID_PATTERN
@@ -91,7 +94,8 @@ class AllocateView(StaffRequestMixin, generics.GenericAPIView):
 
 def _with_related(contracts):
     """What a contract's row shows, in the same query."""
-    return contracts.select_related("request__employer", "request__worksite", "request__occupation", "worker")
+    return contracts.select_related("request__employer", "request__worksite", "request__occupation", "worker",
+                                    "transferred_from")
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -112,9 +116,25 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def _act(self, request, action: str):
         body = serializers.ContractActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        done = contract_act(contract=self.get_object(), action=action, by=request.user, **body.validated_data)
+        fields = dict(body.validated_data)
+        contract = self.get_object()
+        if not ACTIONS[action].may(request.user, contract):
+            raise PermissionDenied  # before reading the body's references: 403, not "no such request"
+        if "request" in fields:  # transfer: a request the caller sees, by its public id
+            fields["to_request"] = WorkerRequest.objects.visible_to(request.user).filter(
+                public_id=fields.pop("request")).first()
+            if fields["to_request"] is None:
+                raise ValidationError({"request": [_("No such request, or not one you may see.")]})
+        done = contract_act(contract=contract, action=action, by=request.user, **fields)
         row = _with_related(Contract.objects).get(pk=done.pk)
-        return Response(self.get_serializer(row).data)
+        answer = status.HTTP_201_CREATED if action == "transfer" else status.HTTP_200_OK  # the new contract
+        return Response(self.get_serializer(row).data, status=answer)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def document(self, request, id=None):
+        """The contract's terms as a PDF, in Spanish and in English (staff and the employer)."""
+        return contract_pdf_response(self.get_object())
 
     @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
     @action(detail=True, methods=["post"])
@@ -148,6 +168,15 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """End early (employer or staff), with a reason from the list and the last day worked:
         departed or active → terminated early. The consulate is notified."""
         return self._act(request, "terminate")
+
+    @extend_schema(request=serializers.ContractActionSerializer, responses={201: serializers.ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, id=None):
+        """Move the worker to another employer (staff), with the worker's consent: active →
+        transferred, and a new active contract on the other employer's open request (answered
+        here), linked to this one, with a 7-day trial; it ends no later than the program's maximum
+        counted from the first contract of the chain."""
+        return self._act(request, "transfer")
 
     @extend_schema(request=serializers.ContractActionSerializer, responses={200: serializers.ContractSerializer})
     @action(detail=True, methods=["post"])

@@ -37,11 +37,20 @@ def contract(program, employer_a, administrator):
     return contracts_allocate(request=request, workers=[worker], by=administrator)[0]
 
 
-def arguments(action, contract):
+@pytest.fixture
+def elsewhere(program, employer_b):
+    """Employer B's approved request over the same dates: where a transfer goes."""
+    return WorkerRequestFactory(program=program, employer=employer_b, status=RequestStatus.APPROVED,
+                                workers_requested=3)
+
+
+def arguments(action, contract, to_request=None):
     """What each action needs to succeed on ``contract``."""
     signed = min(timezone.localdate(), contract.start_date - datetime.timedelta(days=30))  # never in the future
     return {"sign": {"worker_signed_on": signed, "employer_signed_on": signed},
             "terminate": {"reason": "medical", "on": contract.start_date + datetime.timedelta(days=20)},
+            "transfer": {"to_request": to_request, "consent_on": signed,
+                         "on": contract.start_date + datetime.timedelta(days=20)},
             }.get(action, {})
 
 
@@ -61,7 +70,7 @@ ROLES = {  # who, and whether DESIGN.md lets them take each action
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("status", [status for status in S if status != S.RETURNED])
-def test_every_action_from_every_status_by_every_role(request, contract, role, status):
+def test_every_action_from_every_status_by_every_role(request, contract, elsewhere, role, status):
     user = request.getfixturevalue(role)
     Contract.objects.filter(pk=contract.pk).update(status=status)
     # After the end date, so that `end` may be taken; signatures and the last day fall before it.
@@ -71,14 +80,14 @@ def test_every_action_from_every_status_by_every_role(request, contract, role, s
             allowed = status in action.sources and name in ROLES[role]
             assert (name in allowed_actions(Contract.objects.get(pk=contract.pk), user)) == allowed
             if allowed:
-                done = contract_act(contract=contract, action=name, by=user, **arguments(name, contract))
-                assert done.status == action.target
+                contract_act(contract=contract, action=name, by=user, **arguments(name, contract, elsewhere))
                 assert snapshot(contract)[:2] == (action.target, before[1] + 1)
                 assert snapshot(contract)[3:] == (before[3] + 1, before[4] + 1)  # history and timeline
+                Contract.objects.filter(transferred_from=contract).delete()  # a transfer's successor
                 Contract.objects.filter(pk=contract.pk).update(status=status, effective_end=None)
             else:
                 with pytest.raises(InvalidTransition if name in ROLES[role] else PermissionDenied) as refused:
-                    contract_act(contract=contract, action=name, by=user, **arguments(name, contract))
+                    contract_act(contract=contract, action=name, by=user, **arguments(name, contract, elsewhere))
                 assert snapshot(contract) == before
                 if refused.type is InvalidTransition:
                     assert refused.value.allowed == allowed_actions(Contract.objects.get(pk=contract.pk), user)
@@ -160,3 +169,60 @@ def test_a_stale_version_is_refused(contract, administrator):
     with pytest.raises(StaleVersion):
         contract_act(contract=contract, action="cancel", by=administrator, version=contract.version + 5)
     assert Contract.objects.get(pk=contract.pk).status == S.PROPOSED
+
+
+# --- transfers ------------------------------------------------------------------------------------
+def moved(contract, elsewhere, by, **fields):
+    Contract.objects.filter(pk=contract.pk).update(status=S.ACTIVE)
+    return contract_act(contract=contract, action="transfer", by=by, **{**arguments("transfer", contract, elsewhere),
+                                                                        **fields})
+
+
+def test_a_transfer_opens_a_linked_contract_on_trial(contract, elsewhere, administrator):
+    day = contract.start_date + datetime.timedelta(days=20)
+    successor = moved(contract, elsewhere, administrator)
+    old = Contract.objects.get(pk=contract.pk)
+    assert (old.status, old.effective_end, old.transfer_consent_on) == (
+        S.TRANSFERRED, day, arguments("transfer", contract)["consent_on"])
+    assert (successor.status, successor.transferred_from_id, successor.start_date, successor.trial_until) == (
+        S.ACTIVE, contract.pk, day, day + datetime.timedelta(days=7))
+    assert successor.request.employer_id == elsewhere.employer_id
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == RequestStatus.PARTIALLY_FILLED
+    assert RequestEvent.objects.get(request=elsewhere).details["transferred_from"] == str(contract.public_id)
+
+
+def test_a_transfer_needs_consent_and_another_employers_open_request(contract, elsewhere, program, employer_a,
+                                                                      administrator):
+    with pytest.raises(DomainError) as no_consent:
+        moved(contract, elsewhere, administrator, consent_on=None)
+    assert no_consent.value.field == "consent_on"
+    same_employer = WorkerRequestFactory(program=program, employer=employer_a, status=RequestStatus.APPROVED)
+    with pytest.raises(DomainError) as same:
+        moved(contract, same_employer, administrator)
+    assert same.value.field == "request"
+    assert Contract.objects.get(pk=contract.pk).status == S.ACTIVE
+    assert not Contract.objects.filter(transferred_from=contract).exists()
+
+
+def test_a_failed_trial_ends_the_new_contract_early(contract, elsewhere, administrator, employer_b_user):
+    successor = moved(contract, elsewhere, administrator)
+    with time_machine.travel(successor.trial_until + datetime.timedelta(days=2)), pytest.raises(DomainError):
+        contract_act(contract=successor, action="terminate", by=employer_b_user, reason="trial_failed",
+                     on=successor.trial_until)
+    with time_machine.travel(successor.start_date + datetime.timedelta(days=3)):
+        done = contract_act(contract=successor, action="terminate", by=employer_b_user, reason="trial_failed",
+                            on=successor.start_date + datetime.timedelta(days=3))
+    assert (done.status, done.termination_reason) == (S.TERMINATED_EARLY, "trial_failed")
+
+
+def test_a_transfer_chain_never_exceeds_the_programs_maximum(contract, program, employer_b, administrator):
+    from twp.models import add_months
+
+    long_one = WorkerRequestFactory(program=program, employer=employer_b, status=RequestStatus.APPROVED,
+                                    start_date=contract.start_date,
+                                    end_date=add_months(contract.start_date, program.max_contract_months))
+    program.max_contract_months = 2
+    program.save()
+    successor = moved(contract, long_one, administrator)
+    assert successor.end_date == add_months(contract.start_date, 2)  # counted from the chain's first start

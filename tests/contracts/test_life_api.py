@@ -64,9 +64,17 @@ def test_actions_on_a_proposed_contract(cell, personas, world):
     ("POST", CONTRACT + "terminate/", {"administrator": 400, "employer_a": 400}, {"reason": "bored", "on": "{start}"}),
     ("POST", CONTRACT + "end/", {**SEEN_BY_ALL_STAFF, "administrator": 400, "employer_a": 403}, {}),  # before its end
     ("POST", CONTRACT + "cancel/", {**SEEN_BY_ALL_STAFF, "administrator": 409, "employer_a": 403}, {}),
+    ("POST", CONTRACT + "transfer/", {**SEEN_BY_ALL_STAFF, "administrator": 201, "staff_tlaxcala": 201,
+                                      "employer_a": 403},
+     {"request": "{elsewhere}", "consent_on": "{today}", "on": "{moving_day}"}),
+    ("POST", CONTRACT + "transfer/", {"administrator": 400}, {"request": "{elsewhere}", "on": "{moving_day}"}),
 ))
-def test_actions_on_an_active_contract(cell, personas, world):
-    world = {**active(world), "start": Contract.objects.get(public_id=world["contract"]).start_date.isoformat()}
+def test_actions_on_an_active_contract(cell, personas, world, program, employer_b):
+    start = Contract.objects.get(public_id=world["contract"]).start_date
+    elsewhere = WorkerRequestFactory(program=program, employer=employer_b, status=RequestStatus.APPROVED)
+    moving_day = start + datetime.timedelta(days=20)
+    world = {**active(world), "start": start.isoformat(), "moving_day": moving_day.isoformat(),
+             "elsewhere": elsewhere.public_id}
     check_cell(dataclasses.replace(cell, data=filled(cell.data, world)), personas=personas, objects=world,
                state=state)
 
