@@ -48,6 +48,7 @@ urlpatterns = [
     path("portal/", include("employers.portal_urls")),
     # Before the employers' review pages: their "requests/<id>/<action>/" would take "candidates".
     path("review/", include("contracts.urls")),
+    path("contracts/", include("contracts.contract_urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
     path("allocation/season/", include("contracts.season_urls")),
