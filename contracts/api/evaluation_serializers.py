@@ -91,7 +91,9 @@ class EvaluationCreateSerializer(serializers.Serializer):
 
 
 class EvaluationContestInSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=4000, help_text=_("What the worker contests, in their words."))
+    # Required, but by the service, which first says whether the caller may record a contest at all.
+    text = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="",
+                                 help_text=_("What the worker contests, in their words (required)."))
 
 
 class EmployerAveragesQuerySerializer(serializers.Serializer):
