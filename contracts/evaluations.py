@@ -110,8 +110,6 @@ def evaluation_record(*, contract: Contract, direction: str, scores: dict[str, i
     contract's ``employer_rating``, in the same transaction. Nothing is written on refusal."""
     if direction not in D.values:
         raise DomainError(_("Choose the direction from the list."), field="direction")
-    scores = _checked_scores(direction, scores)
-    overall = overall_of(scores)
     with transaction.atomic():
         # The lock keeps the status read below true until commit (a worked contract can still
         # move, e.g. ended → returned, and must stay worked). It is not what makes an evaluation
@@ -120,6 +118,8 @@ def evaluation_record(*, contract: Contract, direction: str, scores: dict[str, i
                    .get(pk=contract.pk))
         if not _may_record(by, current, direction):
             raise PermissionDenied
+        scores = _checked_scores(direction, scores)
+        overall = overall_of(scores)
         if current.status not in WORKED_STATUSES:
             raise Conflict(_("This contract has not been worked yet: evaluate it once it has ended."),
                            field="contract")

@@ -97,6 +97,8 @@ def state():
     ("POST", EVALUATIONS, {"administrator": 400, "employer_a": 400},
      {**BY_EMPLOYER, "scores": {**WORKER_SCORES, "quality": 6}}),
     ("POST", EVALUATIONS, {"administrator": 400, "employer_a": 400}, {**BY_EMPLOYER, "direction": "of_office"}),
+    # Whether the caller may record this side is answered before the scores are read.
+    ("POST", EVALUATIONS, {"administrator": 400, "employer_a": 403}, {**BY_WORKER, "scores": {"housing": 9}}),
     ("POST", EVALUATIONS, {"administrator": 404, "employer_a": 404},
      {**BY_EMPLOYER, "contract": "00000000-0000-4000-8000-000000000000"}),
     ("POST", OF_WORKER + "show-to-worker/", {**STAFF_SEE, "employer_a": 403}),
