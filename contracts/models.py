@@ -362,6 +362,24 @@ class Absence(PublicIdModel, TimestampedModel):
         return f"{self.contract_id}: {self.stage}"
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see the evaluations, both ways, of the contracts they see; employers only their
+        own evaluations of their workers: a worker's rating of an employer reaches the employer
+        only as an average over enough ratings (``contracts.evaluations.employer_averages``)."""
+        if not user.is_authenticated:
+            return self.none()
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
+            return self
+        if role == Role.STAFF:
+            return self.filter(contract__in=Contract.objects.visible_to(user))
+        if role == Role.EMPLOYER:
+            return self.filter(direction=Evaluation.Direction.OF_WORKER,
+                               contract__request__employer__memberships__user=user)
+        return self.none()
+
+
 class Evaluation(PublicIdModel, TimestampedModel):
     """One evaluation per contract and direction: the employer's of the worker (criteria 1–5 and
     whether it would re-hire; feeds the ranking) or the worker's of the employer (recorded by
@@ -385,6 +403,8 @@ class Evaluation(PublicIdModel, TimestampedModel):
     contested_at = models.DateTimeField(_("contested on"), null=True, blank=True, editable=False)
     contest_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                             blank=True, related_name="+", editable=False)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation")

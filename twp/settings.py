@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "DestinationRegionEnum": "twp.regions.DESTINATION_REGIONS",
         "WorkerStatusEnum": "workers.models.WorkerStatus",
         "TerminationReasonEnum": "contracts.models.TerminationReason",
+        "EvaluationDirectionEnum": "contracts.models.Evaluation.Direction",
         "CertificateStatusEnum": "certification.models.CertificateStatus",
         "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
         "EmployerStatusEnum": "employers.models.Employer.Status",

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, ContractStatus
+from contracts.models import Contract, ContractStatus, Evaluation
 from employers.api.filtersets import SeasonFilter
 
 
@@ -17,3 +17,16 @@ class ContractFilterSet(django_filters.FilterSet):
     class Meta:
         model = Contract
         fields = ["status", "season", "request", "worker"]
+
+
+class EvaluationFilterSet(django_filters.FilterSet):
+    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Evaluation.Direction.choices)
+    season = SeasonFilter(label=_("Season"), field_name="contract__season")
+    # As for contracts: ids outside the caller's scope match nothing.
+    contract = django_filters.UUIDFilter(label=_("Contract"), field_name="contract__public_id")
+    worker = django_filters.UUIDFilter(label=_("Worker"), field_name="contract__worker__public_id")
+    employer = django_filters.UUIDFilter(label=_("Employer"), field_name="contract__request__employer__public_id")
+
+    class Meta:
+        model = Evaluation
+        fields = ["direction", "season", "contract", "worker", "employer"]

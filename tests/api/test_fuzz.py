@@ -120,18 +120,27 @@ def employer_records(program, employer_a, employer_b, worksite_a, worksite_b, em
         worker_status_before=WorkerStatus.ELIGIBLE)
     fully_documented(WorkerFactory(first_names="Candidata", state_of_origin="TLA", status=WorkerStatus.ELIGIBLE),
                      staff_tlaxcala, start=next_season_start())
+    # That contract evaluated both ways (evaluations/ lists them; employer B must get 404 on A's).
+    from contracts.evaluations import evaluation_record
+
+    made["evaluation"] = evaluation_record(
+        contract=made["contract"], direction="of_worker", would_repeat=True, by=employer_a_user,
+        scores={"quality": 5, "reliability": 4, "safety": 4, "teamwork": 3})
+    evaluation_record(contract=made["contract"], direction="of_employer", would_repeat=True, by=staff_tlaxcala,
+                      scores={"housing": 3, "treatment": 4, "wages_on_time": 5, "safety": 4})
     return made
 
 
-def request_id_config(tmp_path, request, extra: str = "", contract=None) -> Path:
+def request_id_config(tmp_path, request, extra: str = "", contract=None, evaluation=None) -> Path:
     """A config that sends ``request``'s id wherever an operation takes a ``request_id``, and
-    ``contract``'s id to the contract's page (nothing in the schema lists them, so the fuzzer
-    would only ever hit 404s there)."""
+    ``contract``'s and ``evaluation``'s ids to their pages (nothing in the schema lists them, so
+    the fuzzer would only ever hit 404s there)."""
     config = tmp_path / "schemathesis.toml"
     text = f'{extra}[parameters]\n"path.request_id" = "{request.public_id}"\n'
-    if contract is not None:
-        text += (f'\n[[operations]]\ninclude-path = "/api/v1/contracts/{{id}}/"\n'
-                 f'parameters = {{ "path.id" = "{contract.public_id}" }}\n')
+    for resource, row in (("contracts", contract), ("evaluations", evaluation)):
+        if row is not None:
+            text += (f'\n[[operations]]\ninclude-path = "/api/v1/{resource}/{{id}}/"\n'
+                     f'parameters = {{ "path.id" = "{row.public_id}" }}\n')
     config.write_text(text)
     return config
 
@@ -146,7 +155,8 @@ def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(
     # State offices read approved requests (they allocate their workers to them).
     run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}",
                      config_file=request_id_config(tmp_path, employer_records["approved_a"],
-                                                   contract=employer_records["contract"]))
+                                                   contract=employer_records["contract"],
+                                                   evaluation=employer_records["evaluation"]))
 
 
 def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
@@ -166,7 +176,7 @@ def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_emp
     # Employer A's draft: A reads and names workers on it; B must get 404 on the same paths.
     config = request_id_config(tmp_path, employer_records["draft_a"],
                                extra='[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n',
-                               contract=employer_records["contract"])
+                               contract=employer_records["contract"], evaluation=employer_records["evaluation"])
     output = run_schemathesis(live_server, tmp_path, config_file=config)
     assert "object_level_authorization` will not run" not in output
 
