@@ -1,11 +1,12 @@
-"""The contracts app's REST resources: candidates and allocation on a request, contracts."""
+"""The contracts app's REST resources: candidates and allocation on a request, contracts, absences."""
 
 from django.urls import path
 
-from contracts.api import views
+from contracts.api import absence_views, views
 from twp.api.router import router
 
 router.register("contracts", views.ContractViewSet, basename="contract")
+router.register("absences", absence_views.AbsenceViewSet, basename="absence")
 
 urlpatterns = [
     path("requests/<uuid:request_id>/candidates/", views.CandidatesView.as_view(), name="request-candidates"),
