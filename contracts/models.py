@@ -305,6 +305,18 @@ class AllocationRun(PublicIdModel, TimestampedModel):
         return int(100 * self.processed / self.total) if self.total else (100 if self.is_finished else 0)
 
 
+class AbsenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Whoever sees the contract sees its absences: administrators all, office staff those of
+        the contracts they see, employers their own (the serializer hides the staff-only notes)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+    def open(self):
+        return self.filter(stage__in=Absence.OPEN_STAGES)
+
+
 class Absence(PublicIdModel, TimestampedModel):
     """A worker not at work, reported by the employer or staff: a staged status with a consular
     welfare check before anything is called absconding (DESIGN.md). Only ``reported`` sets the
@@ -336,7 +348,16 @@ class Absence(PublicIdModel, TimestampedModel):
     reported_late = models.BooleanField(_("reported late by the employer"), default=False, editable=False)
     welfare_check_overdue_on = models.DateField(_("welfare check overdue since"), null=True, blank=True,
                                                 editable=False)
+    # Set by the deadline job when it told the consulate of a late report: the job's sweep stays
+    # bounded to reports not yet told (and a rerun tells no one twice).
+    reported_late_notified_on = models.DateField(_("late report notified on"), null=True, blank=True,
+                                                 editable=False)
+    # Staff's note when the absence ends (found, or reported): may say why the worker left (e.g. a
+    # complaint against the employer), so it is never shown to the employer.
+    closing_note = models.TextField(_("closing note"), blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = AbsenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("absence")
@@ -355,8 +376,14 @@ class Absence(PublicIdModel, TimestampedModel):
             models.CheckConstraint(name="absence_closed_when_final",
                                    condition=Q(stage__in=["reported", "found"], closed_at__isnull=False)
                                    | Q(stage__in=["late", "missing"], closed_at__isnull=True)),
+            models.CheckConstraint(name="absence_notified_only_when_late",
+                                   condition=Q(reported_late_notified_on__isnull=True) | Q(reported_late=True)),
         ]
-        indexes = [models.Index(fields=["stage", "id"], name="absence_stage_idx")]
+        indexes = [
+            models.Index(fields=["stage", "id"], name="absence_stage_idx"),
+            models.Index(fields=["id"], condition=Q(reported_late=True, reported_late_notified_on__isnull=True),
+                         name="absence_late_unnotified_idx"),
+        ]
 
     def __str__(self):
         return f"{self.contract_id}: {self.stage}"

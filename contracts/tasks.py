@@ -16,3 +16,14 @@ def season_allocate_task(run_id: int) -> str:
     # writes the report in the language of whoever started the run (AllocationRun.language).
     with translation.override(settings.LANGUAGE_CODE):
         return season_run_execute(run_id=run_id).status
+
+
+@shared_task(acks_late=True)
+def absence_deadlines_task() -> dict:
+    """The daily absence deadlines (``contracts.absences.absence_deadlines``), judged by today in
+    each program's time zone. Safe to run twice: what was flagged and told is not told again."""
+    from dataclasses import asdict
+
+    from contracts.absences import absence_deadlines
+
+    return asdict(absence_deadlines())

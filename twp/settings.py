@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "twp.tasks.dispatch_notifications_task",
         "schedule": 60.0,
     },
+    # Absence deadlines are whole days in each program's time zone. Daily at 11:00 UTC (Celery's
+    # clock): past midnight in every time zone of the Americas, before the consulates open.
+    "absence-deadlines": {
+        "task": "contracts.tasks.absence_deadlines_task",
+        "schedule": crontab(hour=11, minute=0),
+    },
 }
 
 CACHES = {
@@ -317,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "WorkerStatusEnum": "workers.models.WorkerStatus",
         "TerminationReasonEnum": "contracts.models.TerminationReason",
         "EvaluationDirectionEnum": "contracts.models.Evaluation.Direction",
+        "AbsenceStageEnum": "contracts.models.Absence.Stage",
         "CertificateStatusEnum": "certification.models.CertificateStatus",
         "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
         "EmployerStatusEnum": "employers.models.Employer.Status",

@@ -1,9 +1,9 @@
-"""Filters of the contract list (the API's ``contracts/``)."""
+"""Filters of the contract and absence lists (the API's ``contracts/`` and ``absences/``)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, ContractStatus, Evaluation
+from contracts.models import Absence, Contract, ContractStatus, Evaluation
 from employers.api.filtersets import SeasonFilter
 
 
@@ -30,3 +30,14 @@ class EvaluationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Evaluation
         fields = ["direction", "season", "contract", "worker", "employer"]
+
+
+class AbsenceFilterSet(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Absence.Stage.choices)
+    season = SeasonFilter(label=_("Season"), field_name="contract__season")
+    # Ids outside the caller's scope match nothing: the list is scoped before it is filtered.
+    contract = django_filters.UUIDFilter(label=_("Contract"), field_name="contract__public_id")
+
+    class Meta:
+        model = Absence
+        fields = ["stage", "season", "contract"]

@@ -1,13 +1,14 @@
 """The contracts app's REST resources: candidates and allocation on a request, contracts,
-evaluations."""
+evaluations, absences."""
 
 from django.urls import path
 
-from contracts.api import evaluation_views, views
+from contracts.api import absence_views, evaluation_views, views
 from twp.api.router import router
 
 router.register("contracts", views.ContractViewSet, basename="contract")
 router.register("evaluations", evaluation_views.EvaluationViewSet, basename="evaluation")
+router.register("absences", absence_views.AbsenceViewSet, basename="absence")
 
 urlpatterns = [
     path("requests/<uuid:request_id>/candidates/", views.CandidatesView.as_view(), name="request-candidates"),

@@ -17,11 +17,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contracts import ranking
-from contracts.api import serializers
+from contracts.absences import absence_report
+from contracts.api import absence_serializers, serializers
+from contracts.api.absence_views import absence_rows
 from contracts.api.filtersets import ContractFilterSet
 from contracts.documents import contract_pdf_response
 from contracts.life import ACTIONS, contract_act
-from contracts.models import Contract
+from contracts.models import Absence, Contract
 from contracts.services import contracts_allocate, places_left
 from employers.api.views import UUID_PATTERN
 from employers.models import WorkerRequest
@@ -184,3 +186,16 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """Cancel before departure (staff): proposed or signed → cancelled; the place on the request
         and the worker's dates are free again."""
         return self._act(request, "cancel")
+
+    @extend_schema(request=absence_serializers.AbsenceReportSerializer,
+                   responses={201: absence_serializers.AbsenceSerializer})
+    @action(detail=True, methods=["post"], url_path="report-absence")
+    def report_absence(self, request, id=None):
+        """Report that the worker is not at work (employer or staff), with the last day seen at
+        work: opens an absence at stage late; the contract stays active. 409 when one is open."""
+        body = absence_serializers.AbsenceReportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        absence = absence_report(contract=self.get_object(), by=request.user, **body.validated_data)
+        row = absence_rows(Absence.objects).get(pk=absence.pk)
+        data = absence_serializers.AbsenceSerializer(row, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
