@@ -10,23 +10,39 @@ import re
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from contracts.absences import (
+    ABSENCE_ACTIONS,
+    absence_act,
+    absence_report,
+    allowed_absence_actions,
+    employers_with_many_absences,
+)
 from contracts.documents import contract_pdf_response
+from contracts.evaluations import (
+    CRITERIA,
+    HIGHEST_SCORE,
+    LOWEST_SCORE,
+    evaluation_record,
+    evaluation_record_contest,
+    evaluation_show_to_worker,
+)
 from contracts.life import ACTIONS, allowed_actions, contract_act
-from contracts.models import Contract, ContractStatus, TerminationReason
+from contracts.models import WORKED_STATUSES, Absence, Contract, ContractStatus, Evaluation, TerminationReason
 from contracts.services import ALLOCATABLE
-from employers.models import WorkerRequest
+from employers.models import Employer, WorkerRequest
 from employers.staff_views import _page_size
-from twp.exceptions import DomainError
-from twp.models import Role
+from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
+from twp.models import Program, Role
 
 REQUEST_NUMBER = re.compile(r"^(\d{4})-(\d{1,12})$")
 # Actions that end or move something: a confirmation page first.
@@ -47,6 +63,15 @@ ACTION_FIELDS = {
     "terminate": ("reason", "on"),
     "transfer": ("to_request", "consent_on", "on"),
 }
+
+
+class ProgramStaffOnlyMixin(AccessMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.is_program_staff:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
 
 class StaffOrEmployerOr404Mixin(AccessMixin):
@@ -114,10 +139,11 @@ def _visible_contract(request, public_id) -> Contract:
     return get_object_or_404(_contracts(request.user), public_id=public_id)
 
 
-def render_contract(request, contract: Contract, *, forms_by_action=None, status: int = 200):
+def render_contract(request, contract: Contract, *, forms_by_action=None, bound=None, status: int = 200):
     actions = allowed_actions(contract, request.user)
     forms_by_action = forms_by_action or {}
     return render(request, "contracts/contract_detail.html", {
+        **_sections(request, contract, bound or {}),
         "contract": contract,
         "is_staff": request.user.is_program_staff,
         "history": contract.history.select_related("by").order_by("id"),
@@ -166,3 +192,218 @@ class ContractActionView(StaffOrEmployerOr404Mixin, View):
         messages.success(request, _("Done: the contract is now “%(status)s”.") % {
             "status": done.get_status_display()})
         return redirect("contract-detail", public_id=done.public_id)
+
+
+# --- absences and evaluations on the contract's page ---------------------------------------------
+ABSENCE_LABELS = {
+    "missing": gettext_lazy("Mark as missing"),
+    "welfare-check": gettext_lazy("Record the welfare check"),
+    "reported": gettext_lazy("Report to the authorities"),
+    "found": gettext_lazy("The worker was found"),
+}
+assert set(ABSENCE_LABELS) == set(ABSENCE_ACTIONS)
+
+
+class AbsenceReportForm(forms.Form):
+    last_seen_on = forms.DateField(label=gettext_lazy("Last seen at work on"),
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("What is known"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="absence", **kwargs)
+
+
+class AbsenceStepForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=gettext_lazy("I confirm: the welfare check was done, and the worker is "
+                                                    "reported to the authorities (the contract ends as absconded)."))
+
+    def __init__(self, *args, absence: Absence, action: str, **kwargs):
+        super().__init__(*args, prefix=f"absence-{absence.pk}-{action}", **kwargs)
+        if action == "welfare-check":
+            self.fields["note"].required = True
+            self.fields["note"].label = _("What the welfare check found")
+        if action != "reported":  # only this step ends something
+            del self.fields["confirm"]
+
+
+class EvaluationForm(forms.Form):
+    would_repeat = forms.BooleanField(label=gettext_lazy("Would work together again"), required=False)
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, direction: str, **kwargs):
+        super().__init__(*args, prefix=f"evaluation-{direction}", **kwargs)
+        scores = [(str(score), str(score)) for score in range(LOWEST_SCORE, HIGHEST_SCORE + 1)]
+        for code, label in reversed(CRITERIA[direction].items()):
+            self.fields = {f"score_{code}": forms.TypedChoiceField(label=label, choices=[("", "—"), *scores],
+                                                                   coerce=int), **self.fields}
+        self.direction = direction
+
+    def scores(self) -> dict[str, int]:
+        return {code: self.cleaned_data[f"score_{code}"] for code in CRITERIA[self.direction]}
+
+
+class ContestForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("What the worker contests, in their words"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, evaluation: Evaluation, **kwargs):
+        super().__init__(*args, prefix=f"contest-{evaluation.pk}", **kwargs)
+
+
+def _directions(user) -> list[str]:
+    """The evaluations a person may record (``contracts.evaluations`` decides for good)."""
+    if user.is_program_staff:
+        return [Evaluation.Direction.OF_WORKER, Evaluation.Direction.OF_EMPLOYER]
+    return [Evaluation.Direction.OF_WORKER] if user.viewing_role == Role.EMPLOYER else []
+
+
+def _sections(request, contract: Contract, bound: dict) -> dict:
+    """The absences and evaluations of the contract the person sees, and the forms of what they
+    may do with them now (``bound``: forms sent back with their errors, by prefix)."""
+    user = request.user
+    absences = []
+    for absence in Absence.objects.visible_to(user).filter(contract=contract).select_related("contract__request"):
+        steps = [(name, ABSENCE_LABELS[name], bound.get(f"absence-{absence.pk}-{name}")
+                  or AbsenceStepForm(absence=absence, action=name)) for name in allowed_absence_actions(absence, user)]
+        absences.append((absence, steps))
+    may_report = (contract.status == ContractStatus.ACTIVE
+                  and not any(absence.stage in Absence.OPEN_STAGES for absence, _steps in absences)
+                  and ((user.is_program_staff and not user.is_service_account)
+                       or user.viewing_role == Role.EMPLOYER))
+    evaluations = list(Evaluation.objects.visible_to(user).filter(contract=contract).order_by("direction"))
+    done = {evaluation.direction for evaluation in evaluations}
+    to_record = []
+    if contract.status in WORKED_STATUSES:
+        to_record = [(direction, Evaluation.Direction(direction).label,
+                      bound.get(f"evaluation-{direction}") or EvaluationForm(direction=direction))
+                     for direction in _directions(user) if direction not in done]
+    staff = user.is_program_staff and not user.is_service_account
+    return {
+        "absences": absences,
+        "absence_form": (bound.get("absence") or AbsenceReportForm()) if may_report else None,
+        "evaluations": [(evaluation, [(code, label, evaluation.scores.get(code))
+                                      for code, label in CRITERIA[evaluation.direction].items()],
+                         bound.get(f"contest-{evaluation.pk}") or ContestForm(evaluation=evaluation))
+                        for evaluation in evaluations],
+        "may_show": staff, "evaluation_forms": to_record,
+    }
+
+
+def _back(request, contract: Contract, form: forms.Form, error: Exception | None = None):
+    """The contract's page again with ``form`` and its errors (nothing was saved)."""
+    if error is not None:
+        field = getattr(error, "field", None)
+        message = str(getattr(error, "message", "") or "; ".join(getattr(error, "messages", [])) or error)
+        if field and field in form.fields:
+            form.add_error(field, message)
+        else:
+            form.add_error(None, message)
+    status = 409 if isinstance(error, Conflict | InvalidTransition | StaleVersion) else 400
+    return render_contract(request, _visible_contract(request, contract.public_id), bound={form.prefix: form},
+                           status=status)
+
+
+class ReportAbsenceView(StaffOrEmployerOr404Mixin, View):
+    def post(self, request, public_id):
+        contract = _visible_contract(request, public_id)
+        form = AbsenceReportForm(request.POST)
+        if not form.is_valid():
+            return _back(request, contract, form)
+        try:
+            absence_report(contract=contract, by=request.user, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except (DomainError, ValidationError) as error:
+            return _back(request, contract, form, error)
+        messages.success(request, _("The absence is reported; the consulate is told."))
+        return redirect("contract-detail", public_id=contract.public_id)
+
+
+class AbsenceActionView(StaffOrEmployerOr404Mixin, View):
+    def post(self, request, public_id, absence_id, action):
+        contract = _visible_contract(request, public_id)
+        absence = get_object_or_404(Absence.objects.visible_to(request.user), contract=contract,
+                                    public_id=absence_id)
+        if action not in ABSENCE_ACTIONS:
+            raise Http404
+        form = AbsenceStepForm(request.POST, absence=absence, action=action)
+        if not form.is_valid():
+            return _back(request, contract, form)
+        try:
+            absence_act(absence=absence, action=action, by=request.user, note=form.cleaned_data["note"])
+        except PermissionDenied:
+            raise Http404 from None
+        except DomainError as error:
+            return _back(request, contract, form, error)
+        messages.success(request, _("Done: the absence is now “%(stage)s”.") % {
+            "stage": Absence.objects.get(pk=absence.pk).get_stage_display()})
+        return redirect("contract-detail", public_id=contract.public_id)
+
+
+class RecordEvaluationView(StaffOrEmployerOr404Mixin, View):
+    def post(self, request, public_id, direction):
+        contract = _visible_contract(request, public_id)
+        if direction not in _directions(request.user):
+            raise Http404  # not theirs to record (an employer never records the worker's view of it)
+        form = EvaluationForm(request.POST, direction=direction)
+        if not form.is_valid():
+            return _back(request, contract, form)
+        try:
+            evaluation_record(contract=contract, direction=direction, scores=form.scores(),
+                              would_repeat=form.cleaned_data["would_repeat"], comment=form.cleaned_data["comment"],
+                              by=request.user)
+        except PermissionDenied:
+            raise Http404 from None
+        except (DomainError, ValidationError) as error:
+            return _back(request, contract, form, error)
+        messages.success(request, _("The evaluation is recorded."))
+        return redirect("contract-detail", public_id=contract.public_id)
+
+
+class EvaluationActionView(ProgramStaffOnlyMixin, View):
+    """Staff: show the employer's evaluation to the worker, then record the worker's contest."""
+
+    def post(self, request, public_id, evaluation_id, action):
+        contract = _visible_contract(request, public_id)
+        evaluation = get_object_or_404(Evaluation.objects.visible_to(request.user), contract=contract,
+                                       public_id=evaluation_id)
+        form = ContestForm(request.POST if action == "contest" else None, evaluation=evaluation)
+        try:
+            if action == "show-to-worker":
+                evaluation_show_to_worker(evaluation=evaluation, by=request.user)
+                messages.success(request, _("Recorded: the worker has seen the evaluation."))
+            elif action == "contest":
+                if not form.is_valid():
+                    return _back(request, contract, form)
+                evaluation_record_contest(evaluation=evaluation, text=form.cleaned_data["text"], by=request.user)
+                messages.success(request, _("The worker's contest is recorded."))
+            else:
+                raise Http404
+        except PermissionDenied:
+            raise Http404 from None
+        except DomainError as error:
+            return _back(request, contract, form, error)
+        return redirect("contract-detail", public_id=contract.public_id)
+
+
+class AbsenceEmployersView(ProgramStaffOnlyMixin, View):
+    """Staff: employers with unusually many absences reported in a season (the program's
+    threshold), among those they see: to spot trouble early."""
+
+    def get(self, request):
+        programs = list(Program.objects.filter(is_active=True).order_by("name"))
+        program = next((p for p in programs if str(p.pk) == request.GET.get("program")), programs[0] if programs
+                       else None)
+        try:
+            season = int(request.GET.get("season") or timezone.localdate().year)
+        except ValueError:
+            season = timezone.localdate().year
+        rows = (employers_with_many_absences(program=program, season=season,
+                                             employers=Employer.objects.visible_to(request.user))
+                if program else [])
+        return render(request, "contracts/absence_employers.html", {
+            "programs": [(str(p.pk), p.name) for p in programs], "program": program, "season": season, "rows": rows})
