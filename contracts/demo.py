@@ -2,10 +2,12 @@
 
 Every worker named on last season's approved demo requests worked there: a ``returned``
 contract over the request's dates, with the plain-data return and evaluation the ranking reads
-(all came home on time but one; ratings from 5 down to 3). Idempotent: a contract already there
-for a request and worker is left as it is."""
+(all came home on time but one; ratings from 5 down to 3), each rating recorded as the
+employer's evaluation of the worker. Idempotent: a contract already there for a request and
+worker is left as it is."""
 
-from contracts.models import Contract, ContractStatus, ContractStatusChange
+from contracts.evaluations import CRITERIA
+from contracts.models import Contract, ContractStatus, ContractStatusChange, Evaluation
 from employers.models import NamedWorker, RequestStatus
 from workers.models import WorkerStatus
 
@@ -38,4 +40,10 @@ def load_demo_contracts(*, program, today, by) -> int:
                              reason="")
         for contract in contracts
     ])
+    Evaluation.objects.bulk_create([
+        Evaluation(contract=contract, direction=Evaluation.Direction.OF_WORKER, overall=contract.employer_rating,
+                   scores=dict.fromkeys(CRITERIA[Evaluation.Direction.OF_WORKER], contract.employer_rating),
+                   would_repeat=contract.employer_rating >= 4, by=by)
+        for contract in contracts
+    ], ignore_conflicts=True)
     return len(contracts)
