@@ -24,6 +24,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractStatus, ContractStatusChange, TerminationReason
+from contracts.returns import expected_return_open
 from employers.models import RequestEvent, RequestStatus, WorkerRequest
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
 from twp.models import Role, User, add_months
@@ -122,6 +123,8 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
         current.refresh_from_db(fields=["version"])
         _record(current, previous, action, by, note=note.strip())
         _move_worker(current, worker, spec, by)
+        if action in ("end", "terminate"):
+            expected_return_open(current)
         if action == "transfer":
             return _open_successor(current, worker, to_request, by)
     return current

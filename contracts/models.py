@@ -449,3 +449,61 @@ class Evaluation(PublicIdModel, TimestampedModel):
 
     def __str__(self):
         return f"{self.contract_id}: {self.direction} {self.overall}"
+
+
+class ExpectedReturn(PublicIdModel, TimestampedModel):
+    """The worker is expected home: opened in the same transaction as ``end`` or ``terminate``
+    (a transfer's successor opens its own), due on the effective end plus the program's grace
+    days. Confirming it records when and where the worker was seen home and the identity
+    document checked; the contract and the worker are then ``returned`` (the fact the savings
+    ledger checks before any payout). An ``absconded`` contract may still be confirmed later."""
+
+    class Place(models.TextChoices):
+        CONSULATE = "consulate", _("Consulate")
+        PORT_OF_ENTRY = "port_of_entry", _("Port of entry")
+        HOME_OFFICE = "home_office", _("Home state office")
+
+    class IdentityDocument(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        VOTER_CARD = "voter_card", _("Voter card (INE)")
+        CONSULAR_ID = "consular_id", _("Consular ID (matrícula consular)")
+        OTHER = "other", _("Other official identity document")
+
+    contract = models.OneToOneField(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
+                                    related_name="expected_return")
+    due_on = models.DateField(_("due home by"))
+    seen_home_on = models.DateField(_("seen home on"), null=True, blank=True, editable=False)
+    place = models.CharField(_("where"), max_length=20, choices=Place.choices, blank=True, editable=False)
+    identity_document = models.CharField(_("identity document checked"), max_length=20,
+                                         choices=IdentityDocument.choices, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("expected return")
+        verbose_name_plural = _("expected returns")
+        ordering = ["due_on", "id"]
+        constraints = [
+            # A confirmation is whole: the day, the place, the document, who and when, or nothing.
+            models.CheckConstraint(
+                name="expected_return_confirmation_whole",
+                condition=Q(seen_home_on__isnull=True, place="", identity_document="", confirmed_by__isnull=True,
+                            confirmed_at__isnull=True)
+                | Q(seen_home_on__isnull=False, confirmed_by__isnull=False, confirmed_at__isnull=False)
+                & ~Q(place="") & ~Q(identity_document=""),
+            ),
+        ]
+        indexes = [
+            # The jobs and the check-in lists read the open ones by due date.
+            models.Index(fields=["due_on", "id"], condition=Q(confirmed_at__isnull=True),
+                         name="expected_return_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id}: due {self.due_on}"
+
+    @property
+    def days_late(self) -> int | None:
+        """Days between the due date and the day the worker was seen home (negative: early)."""
+        return (self.seen_home_on - self.due_on).days if self.seen_home_on else None

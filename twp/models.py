@@ -17,6 +17,11 @@ from twp import audit
 from twp.regions import DESTINATION_REGION_CODES, DESTINATION_REGIONS, MEXICAN_STATE_CODES, MEXICAN_STATES
 
 
+def default_reminder_days() -> list[int]:
+    """SAWP-like: the worker hears 14 and 3 days before the end of the contract."""
+    return [14, 3]
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` calendar months later (the month's last day when it is shorter)."""
     month_index = day.month - 1 + months
@@ -315,6 +320,17 @@ class Program(TimestampedModel):
                                                                     default=2)
     absence_welfare_check_days = models.PositiveSmallIntegerField(
         _("absence: days the consulate has for the welfare check"), default=3)
+    # Return reminders (contracts.jobs): to the worker these many days before the end and on the
+    # due date; to office staff these many days after the due date; to administrators after these.
+    reminder_days_before_end = ArrayField(models.PositiveSmallIntegerField(), default=default_reminder_days,
+                                          verbose_name=_("reminders to the worker (days before the end)"))
+    reminder_on_due_date = models.BooleanField(_("reminder to the worker on the due date"), default=True)
+    overdue_staff_days = models.PositiveSmallIntegerField(_("overdue: days after the due date to tell the office"),
+                                                          default=1)
+    overdue_escalation_days = models.PositiveSmallIntegerField(
+        _("overdue: days after the due date to tell the administrators"), default=14)
+    # Documents lapsing before a contract ends are flagged this many days ahead (document alerts).
+    document_alert_days = models.PositiveSmallIntegerField(_("document alerts: days ahead"), default=30)
     # Employers with at least this many absences reported in a season stand out to staff.
     absence_alert_count = models.PositiveSmallIntegerField(_("absence: reports in a season that flag an employer"),
                                                            default=3)

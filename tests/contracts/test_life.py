@@ -226,3 +226,13 @@ def test_a_transfer_chain_never_exceeds_the_programs_maximum(contract, program, 
     program.save()
     successor = moved(contract, long_one, administrator)
     assert successor.end_date == add_months(contract.start_date, 2)  # counted from the chain's first start
+
+
+def test_end_and_terminate_open_the_expected_return(contract, administrator, program):
+    from contracts.models import ExpectedReturn
+
+    Contract.objects.filter(pk=contract.pk).update(status=S.ACTIVE)
+    day = contract.start_date + datetime.timedelta(days=20)
+    contract_act(contract=contract, action="terminate", by=administrator, reason="medical", on=day)
+    expected = ExpectedReturn.objects.get(contract=contract)
+    assert (expected.due_on, expected.confirmed_at) == (day + datetime.timedelta(days=program.return_grace_days), None)
