@@ -39,6 +39,7 @@ from contracts.evaluations import (
 from contracts.life import ACTIONS, allowed_actions, contract_act
 from contracts.models import WORKED_STATUSES, Absence, Contract, ContractStatus, Evaluation, TerminationReason
 from contracts.services import ALLOCATABLE
+from contracts.views import ProgramStaffOr404Mixin
 from employers.models import Employer, WorkerRequest
 from employers.staff_views import _page_size
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
@@ -63,15 +64,6 @@ ACTION_FIELDS = {
     "terminate": ("reason", "on"),
     "transfer": ("to_request", "consent_on", "on"),
 }
-
-
-class ProgramStaffOnlyMixin(AccessMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not request.user.is_program_staff:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
 
 class StaffOrEmployerOr404Mixin(AccessMixin):
@@ -364,7 +356,7 @@ class RecordEvaluationView(StaffOrEmployerOr404Mixin, View):
         return redirect("contract-detail", public_id=contract.public_id)
 
 
-class EvaluationActionView(ProgramStaffOnlyMixin, View):
+class EvaluationActionView(ProgramStaffOr404Mixin, View):
     """Staff: show the employer's evaluation to the worker, then record the worker's contest."""
 
     def post(self, request, public_id, evaluation_id, action):
@@ -390,7 +382,7 @@ class EvaluationActionView(ProgramStaffOnlyMixin, View):
         return redirect("contract-detail", public_id=contract.public_id)
 
 
-class AbsenceEmployersView(ProgramStaffOnlyMixin, View):
+class AbsenceEmployersView(ProgramStaffOr404Mixin, View):
     """Staff: employers with unusually many absences reported in a season (the program's
     threshold), among those they see: to spot trouble early."""
 
