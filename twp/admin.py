@@ -45,7 +45,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "address", "status", "attempts", "created_at", "sent_at"]
+    list_display = ["key", "kind", "channel", "address", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "kind", "channel"]
     search_fields = ["key", "address"]
     readonly_fields = [field.name for field in Notification._meta.fields]

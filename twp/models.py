@@ -8,9 +8,12 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from twp import audit
@@ -474,14 +477,34 @@ class MinimumWage(TimestampedModel):
 
 class NotificationQuerySet(models.QuerySet):
     def pending(self):
+        """Rows still to be sent, due now or waiting for their next attempt."""
         return self.filter(status=Notification.Status.PENDING)
 
+    def due(self, now: datetime.datetime):
+        """Pending rows whose next attempt is due at ``now``: what the dispatcher sends."""
+        return self.pending().filter(next_attempt_at__lte=now)
 
-class Notification(TimestampedModel):
+    def failed(self):
+        """Rows given up on (attempts exhausted, or an address that can never work)."""
+        return self.filter(status=Notification.Status.FAILED)
+
+    def visible_to(self, user):
+        """Delivery records carry people's addresses and messages: administrators only. (Office
+        staff hear about their own failures from an administrator; a later issue may widen this.)"""
+        if user.is_authenticated and user.is_administrator:
+            return self
+        return self.none()
+
+
+class Notification(PublicIdModel, TimestampedModel):
     """One message to one person (an outbox row), written in the same transaction as its cause.
 
     ``key`` is unique: a cause that happens twice (a job rerun, a retried request) finds the row
-    already there and sends nothing more. The dispatcher task sends pending rows."""
+    already there and sends nothing more. The dispatcher task sends pending rows once their
+    ``next_attempt_at`` is due, through the channel's backend (``twp.messaging``); a failed attempt
+    waits longer each time (exponential backoff) until the row is ``failed``, which an
+    administrator may queue again. Columns a bulk insert may leave out have database defaults, so
+    jobs can insert rows with ``INSERT … ON CONFLICT (key) DO NOTHING``."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -492,9 +515,14 @@ class Notification(TimestampedModel):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    public_id = models.UUIDField(
+        _("public id"), default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False
+    )
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=60)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL, db_default=Channel.EMAIL
+    )
     recipient = models.ForeignKey(
         User, verbose_name=_("recipient"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -502,9 +530,18 @@ class Notification(TimestampedModel):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)
+    # Python's clock for rows the ORM creates (tests travel in time), the database's for the rest.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now, db_default=Now())
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="", db_default="")
+    provider_id = models.CharField(
+        _("provider's message id"), max_length=200, blank=True, default="", db_default="",
+        help_text=_("The id the e-mail server or SMS provider gave the message, to trace its delivery."),
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -514,8 +551,14 @@ class Notification(TimestampedModel):
         verbose_name_plural = _("notifications")
         ordering = ["id"]
         indexes = [
-            # The dispatcher's sweep: pending rows in order; sent rows are never scanned.
-            models.Index(fields=["id"], condition=Q(status="pending"), name="notification_pending_idx"),
+            # The dispatcher's sweep: pending rows by due time; sent and failed rows are never scanned.
+            models.Index(
+                fields=["next_attempt_at", "id"], condition=Q(status="pending"), name="notification_due_idx"
+            ),
+            # The administrators' list of failed deliveries, latest first.
+            models.Index(
+                fields=["-last_attempt_at", "-id"], condition=Q(status="failed"), name="notification_failed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -524,6 +567,7 @@ class Notification(TimestampedModel):
             models.CheckConstraint(
                 name="notification_sent_has_time", condition=~Q(status="sent") | Q(sent_at__isnull=False)
             ),
+            models.CheckConstraint(name="notification_channel_valid", condition=Q(channel__in=["email", "sms"])),
         ]
 
     def __str__(self):

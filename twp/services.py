@@ -1,6 +1,8 @@
 """Changes owned by the twp app: notifications (the outbox), account security."""
 
+import contextlib
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,8 +15,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
-from twp.exceptions import DomainError
+from twp.exceptions import DomainError, InvalidTransition
 from twp.models import Notification, User
+
+logger = logging.getLogger(__name__)
 
 
 def notification_enqueue(
@@ -32,8 +36,18 @@ def notification_enqueue(
 
     ``key`` names the cause (e.g. ``contract:42:return-reminder-14``): enqueuing the same key
     again returns the existing row and sends nothing more. ``subject`` and ``body`` may be lazy
-    translations; they are rendered in the recipient's preferred language."""
+    translations; they are rendered in the recipient's preferred language. An SMS needs an
+    ``address`` (a phone number, stored in E.164 when it is one); a number that is not one is
+    recorded anyway and fails when sent, for an administrator to see, rather than undoing the
+    caller's change."""
     language = language or (recipient.preferred_language if recipient else translation.get_language()) or "es"
+    if channel == Notification.Channel.SMS:
+        if not address:
+            raise ValueError("An SMS notification needs a phone number as its address.")
+        from twp.messaging import DeliveryError, normalize_phone
+
+        with contextlib.suppress(DeliveryError):  # kept as written; the dispatcher records why it fails
+            address = normalize_phone(address)
     address = address or (recipient.email if recipient else "")
     if not address:
         raise ValueError("A notification needs an address or a recipient with an e-mail.")
@@ -54,6 +68,29 @@ def notification_enqueue(
             from twp.tasks import dispatch_notifications_task
 
             transaction.on_commit(dispatch_notifications_task.delay)
+    return notification
+
+
+def notification_retry(*, notification: Notification, by: User) -> Notification:
+    """Queue a failed notification again: pending, due now, with a fresh set of attempts.
+
+    Administrators only. Compare-and-set on the status, so two administrators retrying at once
+    queue it once; a notification that is no longer failed raises ``InvalidTransition``. The last
+    error stays on the row until a later attempt replaces it (or the row is sent)."""
+    if not by.is_administrator:
+        raise PermissionDenied
+    with transaction.atomic():
+        changed = Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
+            status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), updated_at=timezone.now()
+        )
+        if changed != 1:
+            notification.refresh_from_db(fields=["status"])
+            raise InvalidTransition(current=notification.status, action="retry", allowed=[])
+        from twp.tasks import dispatch_notifications_task
+
+        transaction.on_commit(dispatch_notifications_task.delay)
+    logger.info("Notification %s queued again by %s", notification.pk, by.pk)
+    notification.refresh_from_db()
     return notification
 
 

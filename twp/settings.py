@@ -199,6 +199,17 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TWP <no-reply@twp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- SMS (twp.messaging) ------------------------------------------------------------------------
+# The console backend writes messages to the worker's output; a provider is plugged in by naming
+# its adapter (twp.messaging.HttpSmsBackend, or a subclass) with its URL, token and sender id.
+SMS_BACKEND = env.str("SMS_BACKEND", default="twp.messaging.ConsoleSmsBackend")
+# Numbers written without "+" are read as numbers of this country (ISO 3166 code).
+SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="MX")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="")
+SMS_HTTP_TIMEOUT = env.int("SMS_HTTP_TIMEOUT", default=10)
+
 # --- Users ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "twp.User"
 AUTH_PASSWORD_VALIDATORS = [

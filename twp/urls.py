@@ -12,6 +12,8 @@ from twp.api.router import router
 urlpatterns = [
     path("", views.home, name="home"),
     path("staff/", views.StaffHomeView.as_view(), name="staff-home"),
+    path("notifications/failed/", views.FailedNotificationListView.as_view(), name="notification-failed-list"),
+    path("notifications/<uuid:public_id>/retry/", views.NotificationRetryView.as_view(), name="notification-retry"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,12 +1,15 @@
-"""Pages of the twp app: the home pages each role lands on after signing in."""
+"""Pages of the twp app: the home pages each role lands on after signing in; administrators'
+list of failed notifications."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.views import View, defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
@@ -14,8 +17,10 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
 from twp import services
-from twp.exceptions import DomainError
+from twp.exceptions import DomainError, InvalidTransition
 from twp.forms import SecondFactorForm
+from twp.messaging import mask_address
+from twp.models import Notification
 from twp.panels import staff_home_panels
 from twp.permissions import ProgramStaffRequiredMixin
 from twp.security import needs_second_factor, session_is_verified
@@ -100,3 +105,81 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"detail": str(_("Server error: nothing was saved. Please try again later."))}, status=500)
     return defaults.server_error(request)
+
+
+# --- Failed notifications (administrators) --------------------------------------------------------
+
+NOTIFICATION_PAGE_SIZE = 50
+NOTIFICATION_MAX_PAGE_SIZE = 200
+
+
+class AdministratorPageMixin:
+    """Administrators' pages on rows only they see (``visible_to``): for anyone else the page does
+    not exist (404), like any row outside their scope. Anonymous visitors are sent to sign in by
+    the login middleware first."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not getattr(request.user, "is_administrator", False):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class FailedNotificationListView(AdministratorPageMixin, View):
+    """Notifications that were given up on, latest first: who they were for (addresses partly
+    masked), how often they were tried, the last error; each can be queued again."""
+
+    template_name = "twp/notification_failed_list.html"
+
+    def get(self, request):
+        try:
+            page_size = int(request.GET.get("page_size", NOTIFICATION_PAGE_SIZE))
+        except ValueError:
+            page_size = NOTIFICATION_PAGE_SIZE
+        page_size = max(1, min(NOTIFICATION_MAX_PAGE_SIZE, page_size))
+        notifications = (
+            Notification.objects.visible_to(request.user)
+            .failed()
+            .select_related("recipient")
+            .defer("body")
+            .order_by("-last_attempt_at", "-id")
+        )
+        page = Paginator(notifications, page_size).get_page(request.GET.get("page"))
+        channels = {code: str(name) for code, name in Notification.Channel.choices}
+        for notification in page:
+            notification.masked_address = mask_address(notification.address, notification.channel)
+            notification.channel_label = channels.get(notification.channel, notification.channel)
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, self.template_name, {
+            "page": page,
+            "notifications": list(page),
+            "query": query.urlencode(),
+        })
+
+
+class NotificationRetryView(AdministratorPageMixin, View):
+    """Queue a failed notification again: a confirmation page, then the retry."""
+
+    template_name = "twp/notification_retry.html"
+
+    def get(self, request, public_id):
+        notification = self._notification(request, public_id)
+        return render(request, self.template_name, {
+            "notification": notification,
+            "masked_address": mask_address(notification.address, notification.channel),
+        })
+
+    def post(self, request, public_id):
+        notification = self._notification(request, public_id)
+        try:
+            services.notification_retry(notification=notification, by=request.user)
+        except InvalidTransition:
+            messages.error(request, _("This notification is no longer failed: nothing was changed."))
+        else:
+            messages.success(request, _("The notification was queued again; it will be sent within a minute."))
+        return redirect("notification-failed-list")
+
+    def _notification(self, request, public_id) -> Notification:
+        return get_object_or_404(
+            Notification.objects.visible_to(request.user).select_related("recipient"), public_id=public_id
+        )
