@@ -37,7 +37,16 @@ from contracts.evaluations import (
     evaluation_show_to_worker,
 )
 from contracts.life import ACTIONS, allowed_actions, contract_act
-from contracts.models import WORKED_STATUSES, Absence, Contract, ContractStatus, Evaluation, TerminationReason
+from contracts.models import (
+    WORKED_STATUSES,
+    Absence,
+    Contract,
+    ContractStatus,
+    Evaluation,
+    ExpectedReturn,
+    TerminationReason,
+)
+from contracts.returns import CONFIRM_RETURN, contract_confirm_return
 from contracts.services import ALLOCATABLE
 from contracts.views import ProgramStaffOr404Mixin
 from employers.models import Employer, WorkerRequest
@@ -56,6 +65,7 @@ ACTION_LABELS = {
     "terminate": gettext_lazy("End early"),
     "transfer": gettext_lazy("Transfer to another employer"),
     "cancel": gettext_lazy("Cancel the contract"),
+    "confirm-return": gettext_lazy("Confirm the return home"),
 }
 assert set(ACTION_LABELS) == set(ACTIONS)
 # The fields each action's form shows.
@@ -63,6 +73,7 @@ ACTION_FIELDS = {
     "sign": ("worker_signed_on", "employer_signed_on"),
     "terminate": ("reason", "on"),
     "transfer": ("to_request", "consent_on", "on"),
+    "confirm-return": ("seen_home_on", "place", "identity_document"),
 }
 
 
@@ -94,6 +105,12 @@ class ContractActionForm(forms.Form):
                                  widget=forms.DateInput(attrs={"type": "date"}))
     on = forms.DateField(label=gettext_lazy("On (default today)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
+    seen_home_on = forms.DateField(label=gettext_lazy("Seen home on"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    place = forms.ChoiceField(label=gettext_lazy("Where"), required=False,
+                              choices=[("", "—"), *ExpectedReturn.Place.choices])
+    identity_document = forms.ChoiceField(label=gettext_lazy("Identity document checked"), required=False,
+                                          choices=[("", "—"), *ExpectedReturn.IdentityDocument.choices])
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -171,7 +188,12 @@ class ContractActionView(StaffOrEmployerOr404Mixin, View):
                 "contract": contract, "action": action, "label": ACTION_LABELS[action], "form": form})
         fields = {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
         try:
-            done = contract_act(contract=contract, action=action, by=request.user, **fields)
+            if action == CONFIRM_RETURN:
+                contract_confirm_return(contract=contract, by=request.user, **{
+                    "seen_home_on": None, "place": "", "identity_document": "", **fields})
+                done = Contract.objects.get(pk=contract.pk)
+            else:
+                done = contract_act(contract=contract, action=action, by=request.user, **fields)
         except PermissionDenied:
             raise Http404 from None
         except DomainError as error:

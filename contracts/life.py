@@ -9,7 +9,9 @@ moves the worker's status with it, in one transaction. Who may see a contract at
 
 A transfer ends the contract ``transferred`` and opens its successor on another employer's open
 request, linked to it, active at once (the worker is already there) with a trial. Absences live
-in ``contracts.absences``; ``confirm-return`` comes with the returns issue."""
+in ``contracts.absences``. ``confirm-return`` is taken through
+``contracts.returns.contract_confirm_return``, which answers a repeated confirmation with the
+record already there instead of a 409."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractStatus, ContractStatusChange, TerminationReason
-from contracts.returns import expected_return_open
+from contracts.returns import confirmation_check, expected_return_confirm, expected_return_open
 from employers.models import RequestEvent, RequestStatus, WorkerRequest
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
 from twp.models import Role, User, add_months
@@ -60,7 +62,12 @@ ACTIONS = {
     "terminate": Action(frozenset({S.DEPARTED, S.ACTIVE}), S.TERMINATED_EARLY, _employer_or_staff),
     "cancel": Action(frozenset({S.PROPOSED, S.SIGNED}), S.CANCELLED, _staff),
     "transfer": Action(frozenset({S.ACTIVE}), S.TRANSFERRED, _staff),
+    # The worker follows only when no other contract of theirs is under way (see _move_worker).
+    "confirm-return": Action(frozenset({S.ENDED, S.TERMINATED_EARLY, S.ABSCONDED}), S.RETURNED, _staff),
 }
+# A worker's contracts still to be worked or being worked: while one is, the worker is not home
+# for good, whatever another contract's return says.
+UNDER_WAY = (S.PROPOSED, S.SIGNED, S.DEPARTED, S.ACTIVE)
 # A transfer's trial with the new employer (SAWP: 7 days); failing it ends the new contract.
 TRIAL_DAYS = 7
 
@@ -74,7 +81,8 @@ def allowed_actions(contract: Contract, user: User) -> list[str]:
 def contract_act(*, contract: Contract, action: str, by: User, version: int | None = None,
                  worker_signed_on: datetime.date | None = None, employer_signed_on: datetime.date | None = None,
                  on: datetime.date | None = None, reason: str = "", note: str = "",
-                 to_request: WorkerRequest | None = None, consent_on: datetime.date | None = None) -> Contract:
+                 to_request: WorkerRequest | None = None, consent_on: datetime.date | None = None,
+                 seen_home_on: datetime.date | None = None, place: str = "", identity_document: str = "") -> Contract:
     """Take ``action`` on ``contract`` for ``by``. Raises ``PermissionDenied`` (not theirs to
     take), ``InvalidTransition`` (409, with the allowed actions), ``StaleVersion`` (409) or a
     ``DomainError`` naming the field (the action's condition); nothing is written then.
@@ -92,7 +100,9 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
       ``transferred_from`` the old one), which ends no later than the program's maximum months
       counted from the start of the chain's first contract.
     - ``cancel``: the worker's status goes back to what it was before selection when this was
-      their only live contract."""
+      their only live contract.
+    - ``confirm-return``: ``seen_home_on``, ``place`` and ``identity_document`` (see
+      ``contracts.returns.contract_confirm_return``, the entry point that makes it idempotent)."""
     if action not in ACTIONS:
         raise DomainError(_("Unknown action."), field="action")
     spec = ACTIONS[action]
@@ -108,7 +118,8 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
         worker = Worker.objects.select_for_update(of=("self",)).get(pk=current.worker_id)
         fields = CONDITIONS[action](current, worker, worker_signed_on=worker_signed_on,
                                     employer_signed_on=employer_signed_on, on=on, reason=reason,
-                                    consent_on=consent_on)
+                                    consent_on=consent_on, seen_home_on=seen_home_on, place=place,
+                                    identity_document=identity_document)
         previous = current.status
         current.status = spec.target
         current.status_note = note.strip()
@@ -121,6 +132,9 @@ def contract_act(*, contract: Contract, action: str, by: User, version: int | No
         except IntegrityError as error:  # e.g. a shortened range that another contract now needs
             raise Conflict(_("This change conflicts with another contract of the worker.")) from error
         current.refresh_from_db(fields=["version"])
+        if action == "confirm-return":
+            expected_return_confirm(current, by=by, seen_home_on=seen_home_on, place=place,
+                                    identity_document=identity_document)
         _record(current, previous, action, by, note=note.strip())
         _move_worker(current, worker, spec, by)
         if action in ("end", "terminate"):
@@ -208,8 +222,12 @@ def _transfer(contract, worker, *, on, consent_on, **_unused) -> dict:
     return {"effective_end": on, "transfer_consent_on": consent_on}
 
 
+def _confirm_return(contract, worker, *, seen_home_on, place, identity_document, **_unused) -> dict:
+    return confirmation_check(contract, seen_home_on=seen_home_on, place=place, identity_document=identity_document)
+
+
 CONDITIONS = {"sign": _sign, "depart": _depart, "arrive": _arrive, "end": _end, "terminate": _terminate,
-              "cancel": _cancel, "transfer": _transfer}
+              "cancel": _cancel, "transfer": _transfer, "confirm-return": _confirm_return}
 assert set(CONDITIONS) == set(ACTIONS)
 
 
@@ -317,6 +335,11 @@ def _move_worker(contract: Contract, worker: Worker, spec: Action, by: User) -> 
     elif contract.status == S.CANCELLED and not Contract.objects.live().filter(worker=worker).exists():
         workers_follow_contracts(workers=[worker], to=contract.worker_status_before or WorkerStatus.ELIGIBLE, by=by,
                                  reason=str(_("Contract cancelled")))
+    elif contract.status == S.RETURNED and not Contract.objects.filter(worker=worker, status__in=UNDER_WAY).exists():
+        # Returned: eligible for next season's selection (a worker with another contract under
+        # way keeps the status that one gives).
+        workers_follow_contracts(workers=[worker], to=WorkerStatus.RETURNED, by=by,
+                                 reason=str(_("Return confirmed")))
 
 
 __all__ = ["ACTIONS", "allowed_actions", "contract_act"]

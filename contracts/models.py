@@ -3,6 +3,9 @@
 A worker never holds two contracts whose half-open ranges [start, effective end) overlap, for
 every contract not cancelled: the database enforces it (``contract_no_overlap``)."""
 
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
@@ -451,6 +454,59 @@ class Evaluation(PublicIdModel, TimestampedModel):
         return f"{self.contract_id}: {self.direction} {self.overall}"
 
 
+def _by_program_day(condition) -> Q:
+    """``condition(today)`` for each time zone the programs use, today being counted in that
+    zone: "overdue" turns at midnight where the program runs, not where the server is."""
+    by_zone = Q(pk__in=[])
+    for zone in Program.objects.order_by().values_list("time_zone", flat=True).distinct():
+        today = datetime.datetime.now(tz=zoneinfo.ZoneInfo(zone)).date()
+        by_zone |= Q(contract__program__time_zone=zone) & condition(today)
+    return by_zone
+
+
+class ReturnState(models.TextChoices):
+    """Where an expected return stands (the returns list's ``state``)."""
+
+    EXPECTED = "expected", _("Expected")
+    OVERDUE = "overdue", _("Overdue")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class ExpectedReturnQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Whoever sees the contract sees its expected return: administrators all, office staff
+        those of the contracts of their regions and of their states' workers, employers those of
+        their own contracts (the serializer hides the identity document from them)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(contract__in=Contract.objects.visible_to(user).values("pk"))
+
+    def open(self):
+        """Not confirmed yet."""
+        return self.filter(confirmed_at__isnull=True)
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def expected(self):
+        """Open and due today or later (in the program's time zone): the worker is not late yet."""
+        return self.open().filter(_by_program_day(lambda today: Q(due_on__gte=today)))
+
+    def due_within(self, days: int):
+        """Open and due from today to ``days`` - 1 days from now (``7``: this week)."""
+        return self.open().filter(_by_program_day(
+            lambda today: Q(due_on__gte=today, due_on__lt=today + datetime.timedelta(days=days))))
+
+    def overdue(self):
+        """Open and past due (in the program's time zone): the worker should be home by now."""
+        return self.open().filter(_by_program_day(lambda today: Q(due_on__lt=today)))
+
+    def in_state(self, state: str):
+        """The expected returns in ``state`` (a ``ReturnState``)."""
+        return {ReturnState.EXPECTED: self.expected, ReturnState.OVERDUE: self.overdue,
+                ReturnState.CONFIRMED: self.confirmed}[state]()
+
+
 class ExpectedReturn(PublicIdModel, TimestampedModel):
     """The worker is expected home: opened in the same transaction as ``end`` or ``terminate``
     (a transfer's successor opens its own), due on the effective end plus the program's grace
@@ -480,6 +536,8 @@ class ExpectedReturn(PublicIdModel, TimestampedModel):
                                      related_name="+", editable=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
 
+    objects = ExpectedReturnQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("expected return")
         verbose_name_plural = _("expected returns")
@@ -502,6 +560,10 @@ class ExpectedReturn(PublicIdModel, TimestampedModel):
 
     def __str__(self):
         return f"{self.contract_id}: due {self.due_on}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @property
     def days_late(self) -> int | None:

@@ -51,6 +51,7 @@ urlpatterns = [
     # Before the employers' review pages: their "requests/<id>/<action>/" would take "candidates".
     path("review/", include("contracts.urls")),
     path("contracts/", include("contracts.contract_urls")),
+    path("returns/", include("contracts.return_urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
     path("allocation/season/", include("contracts.season_urls")),

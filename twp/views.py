@@ -35,8 +35,8 @@ def home(request):
 
 class StaffHomeView(ProgramStaffRequiredMixin, TemplateView):
     """What needs action today. The apps that own the work fill its panels (``twp.panels``:
-    requests to review, employers awaiting approval); the panels of later issues (contracts
-    ending, overdue returns) show an empty state until then."""
+    requests to review, employers awaiting approval, overdue returns and the on-time return
+    rate); the panel of a later issue (contracts ending) shows an empty state until then."""
 
     template_name = "twp/staff_home.html"
 

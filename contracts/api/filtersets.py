@@ -1,10 +1,13 @@
-"""Filters of the contract and absence lists (the API's ``contracts/`` and ``absences/``)."""
+"""Filters of the contract, evaluation, absence and return lists (the API's ``contracts/``,
+``evaluations/``, ``absences/`` and ``returns/``)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Absence, Contract, ContractStatus, Evaluation
+from contracts.models import Absence, Contract, ContractStatus, Evaluation, ExpectedReturn, ReturnState
 from employers.api.filtersets import SeasonFilter
+from twp.models import Program
+from workers.filtersets import ProgramFilter
 
 
 class ContractFilterSet(django_filters.FilterSet):
@@ -41,3 +44,16 @@ class AbsenceFilterSet(django_filters.FilterSet):
     class Meta:
         model = Absence
         fields = ["stage", "season", "contract"]
+
+
+class ReturnFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("State"), choices=ReturnState.choices, method="filter_state")
+    season = SeasonFilter(label=_("Season"), field_name="contract__season")
+    program = ProgramFilter(label=_("Program"), queryset=Program.objects.all(), field_name="contract__program")
+
+    class Meta:
+        model = ExpectedReturn
+        fields = ["state", "season", "program"]
+
+    def filter_state(self, queryset, name, state):
+        return queryset.in_state(state)

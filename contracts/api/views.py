@@ -18,12 +18,14 @@ from rest_framework.response import Response
 
 from contracts import ranking
 from contracts.absences import absence_report
-from contracts.api import absence_serializers, serializers
+from contracts.api import absence_serializers, return_serializers, serializers
 from contracts.api.absence_views import absence_rows
 from contracts.api.filtersets import ContractFilterSet
+from contracts.api.return_views import return_rows
 from contracts.documents import contract_pdf_response
 from contracts.life import ACTIONS, contract_act
-from contracts.models import Absence, Contract
+from contracts.models import Absence, Contract, ExpectedReturn
+from contracts.returns import CONFIRM_RETURN, contract_confirm_return
 from contracts.services import contracts_allocate, places_left
 from employers.api.views import UUID_PATTERN
 from employers.models import WorkerRequest
@@ -199,3 +201,21 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         row = absence_rows(Absence.objects).get(pk=absence.pk)
         data = absence_serializers.AbsenceSerializer(row, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=return_serializers.ReturnConfirmSerializer,
+                   responses={201: return_serializers.ExpectedReturnSerializer,
+                              200: return_serializers.ExpectedReturnSerializer})
+    @action(detail=True, methods=["post"], url_path="confirm-return")
+    def confirm_return(self, request, id=None):
+        """Confirm the worker is home (staff): ended, terminated early or absconded → returned, with
+        the day seen home, the place and the identity document checked. Answers the expected
+        return: 201 when confirmed now, 200 with the record unchanged when it already was."""
+        contract = self.get_object()
+        if not ACTIONS[CONFIRM_RETURN].may(request.user, contract):
+            raise PermissionDenied  # an employer's own contract: 403 before its body is read
+        body = return_serializers.ReturnConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        confirmation = contract_confirm_return(contract=contract, by=request.user, **body.validated_data)
+        row = return_rows(ExpectedReturn.objects).get(pk=confirmation.expected_return.pk)
+        data = return_serializers.ExpectedReturnSerializer(row, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED if confirmation.is_new else status.HTTP_200_OK)

@@ -51,6 +51,8 @@ def arguments(action, contract, to_request=None):
             "terminate": {"reason": "medical", "on": contract.start_date + datetime.timedelta(days=20)},
             "transfer": {"to_request": to_request, "consent_on": signed,
                          "on": contract.start_date + datetime.timedelta(days=20)},
+            "confirm-return": {"seen_home_on": contract.start_date + datetime.timedelta(days=21),
+                               "place": "consulate", "identity_document": "passport"},
             }.get(action, {})
 
 
