@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
-from contracts.contract_pages import ProgramStaffOnlyMixin
 from contracts.life import ACTIONS
 from contracts.models import Contract, ExpectedReturn
 from contracts.returns import CONFIRM_RETURN, contract_confirm_return, due_on
+from contracts.views import ProgramStaffOr404Mixin
 from employers.staff_views import _page_size
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
 from workers.validators import validate_curp
@@ -41,7 +41,7 @@ def _rows(user):
             .select_related("contract__worker", "contract__program", "contract__request__employer", "confirmed_by"))
 
 
-class ReturnListView(ProgramStaffOnlyMixin, View):
+class ReturnListView(ProgramStaffOr404Mixin, View):
     def get(self, request):
         shown = request.GET.get("list", "overdue")
         if shown not in LISTS:
@@ -102,7 +102,7 @@ def _awaiting(user, curp: str) -> list[Contract]:
                 .select_related("worker", "program", "request__employer", "expected_return").order_by("end_date"))
 
 
-class CheckInView(ProgramStaffOnlyMixin, View):
+class CheckInView(ProgramStaffOr404Mixin, View):
     """Step 1 (``find``): the CURP. Step 2 (``confirm``): the return of one contract found."""
 
     template_name = "contracts/returns/check_in.html"
