@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation wrk
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation bench-jobs wrk
 
 install: $(STAMP) .env
 
@@ -63,6 +63,11 @@ bench-workers: install wrk
 # database of its own (twp_bench_allocation); the first run generates 100,000 workers and a season.
 bench-allocation: install
 	$(PY) -m bench.allocation
+
+# The nightly jobs (issue 10, G10): expiry + reminders over 1,000,000 contracts, 20,000 ending that
+# day, in a database of its own (twp_bench_jobs); BENCH_CONTRACTS=100000 for a tenth of it.
+bench-jobs: install
+	$(PY) -m bench.jobs
 
 wrk:
 	@if ! command -v wrk >/dev/null; then \

@@ -161,6 +161,11 @@ class Contract(PublicIdModel, TimestampedModel):
             models.Index(fields=["request", "status"], name="contract_request_idx"),
             models.Index(fields=["worker", "-end_date"], name="contract_worker_idx"),
             models.Index(fields=["program", "season", "status"], name="contract_season_idx"),
+            # The nightly jobs (contracts.jobs) read running contracts by end date: the expiry's
+            # "ended by today" and the reminders' "ends in N days" are range scans of this, a few
+            # percent of the table; status is indexed already, so no HOT update is lost.
+            models.Index(fields=["program", "end_date", "id"], condition=Q(status__in=["departed", "active"]),
+                         name="contract_running_end_idx"),
         ]
 
     def __str__(self):
@@ -535,6 +540,13 @@ class ExpectedReturn(PublicIdModel, TimestampedModel):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", editable=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    # Set by the reminder job (contracts.jobs) in the transaction that told the office staff of the
+    # overdue return, and the administrators later: its sweep then skips the return. The messages
+    # themselves are once per person by their unique keys.
+    overdue_notified_on = models.DateField(_("office told of the overdue return on"), null=True, blank=True,
+                                           editable=False)
+    escalated_on = models.DateField(_("administrators told of the overdue return on"), null=True, blank=True,
+                                    editable=False)
 
     objects = ExpectedReturnQuerySet.as_manager()
 

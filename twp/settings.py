@@ -162,10 +162,18 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# How long an unacknowledged task waits before Redis hands it to another worker when its worker
-# died outright (a killed child is redelivered at once by task_reject_on_worker_lost).
+# Redis redelivery. A killed pool child's task is requeued at once (acks_late +
+# task_reject_on_worker_lost). A worker that died outright (SIGKILL, lost machine) never rejects:
+# its unacknowledged task goes back to the queue only ``visibility_timeout`` seconds after it was
+# taken, when a worker's periodic restore sweep (every ``unacked_restore_interval`` ×
+# ``unacked_restore_throttle`` seconds, and at each worker's start) sees it. One hour, longer
+# than any task of ours runs: a task still running past it would be handed to a second worker
+# (harmless for our jobs, which are safe twice, but wasteful). The nightly jobs do not depend on
+# it: the next beat run sweeps the database again. Tests lower all three (tests/contracts/test_jobs_celery.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".local" / "celerybeat-schedule")
 # Exactly one beat runs these; every job is a sweep over the database, safe to run twice.
@@ -180,7 +188,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.absence_deadlines_task",
         "schedule": crontab(hour=11, minute=0),
     },
+    # The nightly jobs of contracts (contracts.jobs), at the same kind of hour: first the expiry
+    # (it opens the expected returns), then the reminders, then the document alerts. Each judges
+    # by today in each program's time zone and catches up a day it missed.
+    "expire-contracts": {
+        "task": "contracts.tasks.expire_contracts_task",
+        "schedule": crontab(hour=10, minute=30),
+    },
+    "return-reminders": {
+        "task": "contracts.tasks.send_return_reminders_task",
+        "schedule": crontab(hour=10, minute=45),
+    },
+    "document-expiry-alerts": {
+        "task": "contracts.tasks.document_expiry_alerts_task",
+        "schedule": crontab(hour=11, minute=15),
+    },
 }
+# Rows per transaction of the nightly jobs (contracts.jobs): their queries grow with batches,
+# never with rows, and they hold one batch in memory.
+JOB_BATCH_SIZE = env.int("JOB_BATCH_SIZE", default=500)
 
 CACHES = {
     "default": {
