@@ -12,6 +12,7 @@ A failure raises ``DeliveryError``; a ``permanent`` one (an address that can nev
 retried. Phone numbers are normalised to E.164 with ``phonenumbers`` (Google's libphonenumber).
 """
 
+import abc
 import logging
 import sys
 import uuid
@@ -61,11 +62,12 @@ def normalize_phone(number: str, *, region: str | None = None) -> str:
 # --- SMS backends -------------------------------------------------------------------------------
 
 
-class BaseSmsBackend:
+class BaseSmsBackend(abc.ABC):
     """One SMS provider. ``to`` is already in E.164; returns the provider's message id."""
 
+    @abc.abstractmethod
     def send_message(self, *, to: str, body: str) -> str:
-        raise NotImplementedError
+        """Send ``body`` to ``to``; every provider adapter implements it."""
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
