@@ -126,6 +126,10 @@ class Contract(PublicIdModel, TimestampedModel):
     trial_until = models.DateField(_("trial until"), null=True, blank=True, editable=False)
     transfer_consent_on = models.DateField(_("worker consented to the transfer on"), null=True, blank=True,
                                            editable=False)
+    # The worker's voluntary savings rate (percent of gross pay) for this contract, within the
+    # program's bounds; empty until they choose, when the program's default applies.
+    savings_rate = models.DecimalField(_("savings rate (%)"), max_digits=5, decimal_places=2, null=True,
+                                       blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ContractQuerySet.as_manager()
@@ -135,6 +139,9 @@ class Contract(PublicIdModel, TimestampedModel):
         verbose_name_plural = _("contracts")
         ordering = ["-id"]
         constraints = [
+            models.CheckConstraint(name="contract_savings_rate_0_to_25",
+                                   condition=Q(savings_rate__isnull=True)
+                                   | Q(savings_rate__gte=0, savings_rate__lte=25)),
             ExclusionConstraint(
                 name="contract_no_overlap",
                 expressions=[
@@ -170,6 +177,11 @@ class Contract(PublicIdModel, TimestampedModel):
 
     def __str__(self):
         return f"{self.worker} @ {self.request}"
+
+    @property
+    def savings_rate_in_force(self):
+        """The rate deductions are checked against: the worker's choice, else the program's default."""
+        return self.savings_rate if self.savings_rate is not None else self.program.savings_rate_default
 
     @property
     def last_day(self):

@@ -10,6 +10,7 @@ record are :func:`confirmation_check` and :func:`expected_return_confirm` below.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,11 @@ from twp.exceptions import Conflict, DomainError, InvalidTransition
 from twp.models import User
 
 CONFIRM_RETURN = "confirm-return"
+
+# What a confirmed return sets off in apps above this one (savings: the held money becomes
+# available), each called as ``handler(contract=…, by=…)`` inside the confirmation's transaction,
+# so the return and its consequences commit together or not at all.
+RETURN_CONFIRMED_HANDLERS: list[Callable[..., object]] = []
 
 
 def due_on(contract: Contract) -> datetime.date:
@@ -103,4 +109,6 @@ def expected_return_confirm(contract: Contract, *, by: User, seen_home_on: datet
         confirmed_at=timezone.now(), updated_at=timezone.now())
     if updated != 1:  # confirmed without the contract returned: only a hand-edited database gets here
         raise Conflict(_("This return is already confirmed."))
+    for handler in RETURN_CONFIRMED_HANDLERS:
+        handler(contract=contract, by=by)
     return ExpectedReturn.objects.get(contract=contract)

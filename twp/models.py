@@ -5,13 +5,14 @@ import uuid
 import zoneinfo
 from calendar import monthrange
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -337,6 +338,14 @@ class Program(TimestampedModel):
     # Employers with at least this many absences reported in a season stand out to staff.
     absence_alert_count = models.PositiveSmallIntegerField(_("absence: reports in a season that flag an employer"),
                                                            default=3)
+    # The worker's voluntary savings rate (percent of gross pay), chosen within these bounds and
+    # recorded on the contract; the default applies until they choose.
+    savings_rate_min = models.DecimalField(_("savings rate: lowest (%)"), max_digits=5, decimal_places=2,
+                                           default=Decimal("0"), db_default=Decimal("0"))
+    savings_rate_max = models.DecimalField(_("savings rate: highest (%)"), max_digits=5, decimal_places=2,
+                                           default=Decimal("25"), db_default=Decimal("25"))
+    savings_rate_default = models.DecimalField(_("savings rate: default (%)"), max_digits=5, decimal_places=2,
+                                               default=Decimal("10"), db_default=Decimal("10"))
 
     objects = ProgramQuerySet.as_manager()
 
@@ -347,6 +356,9 @@ class Program(TimestampedModel):
         constraints = [
             models.CheckConstraint(name="program_country_valid", condition=Q(destination_country__in=["CA", "US"])),
             models.CheckConstraint(name="program_currency_iso", condition=Q(currency__regex=r"^[A-Z]{3}$")),
+            models.CheckConstraint(name="program_savings_rates_in_order", condition=Q(
+                savings_rate_min__gte=0, savings_rate_min__lte=F("savings_rate_default"),
+                savings_rate_default__lte=F("savings_rate_max"), savings_rate_max__lte=25)),
             models.CheckConstraint(name="program_min_weeks_positive", condition=Q(min_contract_weeks__gte=1)),
             models.CheckConstraint(name="program_min_hours_positive", condition=Q(min_total_hours__gte=1)),
             models.CheckConstraint(

@@ -1,0 +1,277 @@
+"""The savings ledger: accounts, transactions and their entries, and employers' contributions.
+
+Double entry: every ``LedgerTransaction`` has entries that sum to zero per currency; entries and
+transactions are never updated or deleted (a correction is a reversing transaction). PostgreSQL
+enforces both (triggers in migration 0001): an unbalanced transaction fails at commit, an UPDATE or
+DELETE of an entry fails at once. A worker account's stored ``available`` and ``held`` are kept by
+a statement trigger in the transaction that inserts the entries, on rows the posting service has
+locked; ``manage.py reconcile_savings`` proves they equal the sums.
+
+Sign: a worker account's balance is what the program owes the worker (a contribution adds to it);
+the system accounts carry the other side, so their balances run negative.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+from employers.models import Employer
+from savings.money import DECIMAL_PLACES, MAX_DIGITS, Money
+from twp.models import PublicIdModel, Role, TimestampedModel
+from workers.models import Worker
+
+
+def money_field(verbose_name, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, **kwargs)
+
+
+ISO_CODE = Q(currency__regex=r"^[A-Z]{3}$")
+
+
+class Source(models.TextChoices):
+    """How a posting reached the ledger (with ``reference``: the token or the file)."""
+
+    PORTAL = "portal", _("Employer portal")
+    API = "api", _("REST client")
+    IMPORT = "import", _("File upload")
+    STAFF = "staff", _("Office staff")
+    SYSTEM = "system", _("The system (a confirmed return, a job)")
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see the accounts of the workers they see; administrators all; employers and
+        integration clients none (DESIGN.md: employers never see savings). System accounts:
+        administrators only."""
+        if not user.is_authenticated:
+            return self.none()
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
+            return self
+        if role == Role.STAFF:
+            return self.filter(kind=Account.Kind.WORKER, worker__in=Worker.objects.visible_to(user))
+        return self.none()
+
+    def of_workers(self):
+        return self.filter(kind=Account.Kind.WORKER)
+
+
+class Account(PublicIdModel, TimestampedModel):
+    """A worker's savings in one currency (held money per contract plus available money), or a
+    system account of the program (employer remittances in transit, payouts in transit)."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", _("Worker's savings")
+        REMITTANCES_IN_TRANSIT = "remittances", _("Employer remittances in transit")
+        PAYOUTS_IN_TRANSIT = "payouts", _("Payouts in transit")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    worker = models.ForeignKey(Worker, verbose_name=_("worker"), on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="savings_accounts")
+    currency = models.CharField(_("currency"), max_length=3)
+    # Kept by the entries' statement trigger (worker accounts only: a system account's balance is
+    # summed when asked, so every posting does not queue on one hot row).
+    available = money_field(_("available"), default=0, editable=False)
+    held = money_field(_("held"), default=0, editable=False)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("savings account")
+        verbose_name_plural = _("savings accounts")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "currency"], condition=Q(kind="worker"),
+                                    name="savings_one_account_per_worker_currency"),
+            models.UniqueConstraint(fields=["kind", "currency"], condition=~Q(kind="worker"),
+                                    name="savings_one_system_account_per_currency"),
+            models.CheckConstraint(name="savings_account_worker_iff_worker_kind",
+                                   condition=Q(kind="worker", worker__isnull=False)
+                                   | (~Q(kind="worker") & Q(worker__isnull=True))),
+            models.CheckConstraint(name="savings_account_currency_iso", condition=ISO_CODE),
+            # What the program owes a worker is never negative: a payout beyond it fails here too.
+            models.CheckConstraint(name="savings_worker_balances_not_negative",
+                                   condition=~Q(kind="worker") | Q(available__gte=0, held__gte=0)),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.WORKER:
+            return f"{self.worker} · {self.currency}"
+        return f"{self.get_kind_display()} · {self.currency}"
+
+    @property
+    def balance(self) -> Money:
+        return Money(self.available + self.held, self.currency)
+
+
+class LedgerTransaction(PublicIdModel):
+    """One movement of money: its entries sum to zero per currency. Immutable."""
+
+    class Kind(models.TextChoices):
+        CONTRIBUTION = "contribution", _("Contribution")
+        REVERSAL = "reversal", _("Reversal")
+        RELEASE = "release", _("Release on return")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # A transaction is reversed at most once (the unique one-to-one).
+    reverses = models.OneToOneField("self", verbose_name=_("reverses"), on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="reversed_by")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True,
+                           blank=True, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The token (its id prefix), the uploaded file (name and SHA-256) or the job.
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "savings_transaction"
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.public_id}"
+
+
+class EntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(account__in=Account.objects.visible_to(user))
+
+
+class Entry(models.Model):
+    """One line of a transaction on one account: signed amount, its currency, and for a worker's
+    account the contract it was deducted under and whether it is held (until that contract's
+    return is confirmed) or available. Append-only."""
+
+    transaction = models.ForeignKey(LedgerTransaction, verbose_name=_("transaction"), on_delete=models.PROTECT,
+                                    related_name="entries")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries")
+    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="savings_entries")
+    held = models.BooleanField(_("held"), default=False)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        db_table = "savings_entry"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["id"]
+        indexes = [
+            # The ledger page (keyset on id within an account) and one balance's sum.
+            models.Index(fields=["account", "id"], name="savings_entry_account_idx"),
+            models.Index(fields=["transaction"], name="savings_entry_transaction_idx"),
+            models.Index(fields=["contract"], name="savings_entry_contract_idx", condition=Q(contract__isnull=False)),
+        ]
+        constraints = [
+            models.CheckConstraint(name="savings_entry_amount_not_zero", condition=~Q(amount=0)),
+            models.CheckConstraint(name="savings_entry_currency_iso", condition=ISO_CODE),
+            models.CheckConstraint(name="savings_entry_held_has_contract",
+                                   condition=Q(held=False) | Q(contract__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.account}: {self.money}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class DateRange(Func):
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+class ContributionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Employers (and their clients) see the lines they posted; staff those of contracts they
+        see; administrators all."""
+        if not user.is_authenticated:
+            return self.none()
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
+            return self
+        if role == Role.STAFF:
+            return self.filter(contract__in=Contract.objects.visible_to(user))
+        if role == Role.EMPLOYER:
+            return self.filter(employer__memberships__user=user)
+        return self.none()
+
+    def live(self):
+        return self.filter(status=Contribution.Status.POSTED)
+
+    def flagged(self):
+        return self.live().filter(is_flagged=True)
+
+
+class Contribution(PublicIdModel):
+    """A payroll deduction an employer posted for one contract and pay period: its ledger
+    transaction credits the worker's account (held against the contract). A contract has at most
+    one live contribution per pay period; a correction reverses it and posts a new one."""
+
+    class Status(models.TextChoices):
+        POSTED = "posted", _("Posted")
+        REVERSED = "reversed", _("Reversed")
+
+    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
+                                 related_name="contributions")
+    # Who posted it (the contract's employer at the time): what employers are scoped by.
+    employer = models.ForeignKey(Employer, verbose_name=_("employer"), on_delete=models.PROTECT,
+                                 related_name="contributions")
+    period_start = models.DateField(_("pay period from"))
+    period_end = models.DateField(_("pay period to"))
+    gross_pay = money_field(_("gross pay"))
+    amount = money_field(_("deduction"))
+    currency = models.CharField(_("currency"), max_length=3)
+    savings_rate = models.DecimalField(_("savings rate (%)"), max_digits=5, decimal_places=2)
+    expected_amount = money_field(_("expected deduction"))
+    # The deduction differs from rate × pay by more than the currency's minor unit: staff look.
+    is_flagged = models.BooleanField(_("flagged for staff"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.POSTED)
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="contribution")
+    reversal = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reversed_contribution")
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["employer", "-id"], name="savings_contrib_employer_idx")]
+        constraints = [
+            ExclusionConstraint(
+                name="savings_one_live_contribution_per_period",
+                expressions=[("contract", RangeOperators.EQUAL),
+                             (DateRange("period_start", "period_end", models.Value("[]")), RangeOperators.OVERLAPS)],
+                condition=Q(status="posted"),
+                violation_error_message=_("This contract already has a contribution for this pay period."),
+            ),
+            models.CheckConstraint(name="savings_contribution_period_order", condition=Q(period_end__gte=models.F(
+                "period_start"))),
+            models.CheckConstraint(name="savings_contribution_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="savings_contribution_pay_positive", condition=Q(gross_pay__gt=0)),
+            models.CheckConstraint(name="savings_contribution_currency_iso", condition=ISO_CODE),
+            models.CheckConstraint(name="savings_contribution_reversal_iff_reversed",
+                                   condition=Q(status="posted", reversal__isnull=True)
+                                   | Q(status="reversed", reversal__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.contract} {self.period_start}–{self.period_end}: {self.money}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
