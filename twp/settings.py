@@ -203,10 +203,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.document_expiry_alerts_task",
         "schedule": crontab(hour=11, minute=15),
     },
+    "purge-idempotency-records": {
+        "task": "twp.tasks.purge_idempotency_records_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 # Rows per transaction of the nightly jobs (contracts.jobs): their queries grow with batches,
 # never with rows, and they hold one batch in memory.
 JOB_BATCH_SIZE = env.int("JOB_BATCH_SIZE", default=500)
+
+# Idempotency-Key answers (twp.idempotency): kept this many days; a second request with a key
+# still being processed waits this long for the first before it answers 409.
+IDEMPOTENCY_KEEP_DAYS = env.int("IDEMPOTENCY_KEEP_DAYS", default=7)
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 
 CACHES = {
     "default": {

@@ -91,3 +91,11 @@ def run_import_task(job_id: int) -> str:
     from twp.imports.services import import_job_run
 
     return import_job_run(job_id=job_id).status
+
+
+@shared_task
+def purge_idempotency_records_task() -> int:
+    """Forget Idempotency-Key answers past their keeping time (daily)."""
+    from twp.idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()
