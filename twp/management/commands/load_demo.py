@@ -141,6 +141,10 @@ def load_demo() -> None:
     from contracts.demo import load_demo_contracts
 
     load_demo_contracts(program=program, today=timezone.localdate(), by=admin)
+    # Those contracts' payroll deductions, available since their returns were confirmed.
+    from savings.demo import load_demo_savings
+
+    load_demo_savings(program=program)
 
 
 # Every DEMO_CERTIFIED_EVERY-th demo worker (oldest first) holds a dairy certificate.
