@@ -20,7 +20,7 @@ from django.views import View
 from contracts.models import Contract
 from savings.forms import AccountSearchForm
 from savings.models import Account, Entry
-from savings.pages.common import StaffOr404Mixin, page_size
+from savings.pages.common import StaffOr404Mixin, page_size, parse_uuid
 from workers.models import Worker
 from workers.validators import CURP_PATTERN, normalize_curp
 
@@ -56,7 +56,7 @@ class AccountListView(StaffOr404Mixin, View):
         worker = None
         worker_id = request.GET.get("worker", "")
         if worker_id:
-            worker = Worker.objects.visible_to(request.user).filter(public_id=_uuid_or_none(worker_id)).first()
+            worker = Worker.objects.visible_to(request.user).filter(public_id=parse_uuid(worker_id)).first()
             accounts = accounts.filter(worker=worker) if worker else accounts.none()
         if search:
             words, in_part = Worker.objects.search_in_steps(search)
@@ -82,15 +82,6 @@ class AccountListView(StaffOr404Mixin, View):
             return redirect("savings-account-list")
         return HttpResponseRedirect(f"{reverse('savings-account-list')}?{urlencode({'search': term})}" if term else
                                     reverse("savings-account-list"))
-
-
-def _uuid_or_none(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _columns(sort: str, query: dict) -> list[dict]:

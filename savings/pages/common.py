@@ -3,6 +3,7 @@ contracts an employer posts for, and running a posting form once (``twp.idempote
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,6 +62,14 @@ class StaffOrEmployerOr404Mixin(SignedInMixin):
 
     def allowed(self, user) -> bool:
         return user.is_program_staff or (user.viewing_role == Role.EMPLOYER and employer_of(user) is not None)
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    """A public id from a query parameter, or None for anything that is not one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def postable_contracts(user) -> list[Contract]:

@@ -13,7 +13,6 @@ form carried, so a form sent twice posts once."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,6 +33,7 @@ from savings.pages.common import (
     StaffOr404Mixin,
     StaffOrEmployerOr404Mixin,
     page_size,
+    parse_uuid,
     post_once,
     postable_contracts,
 )
@@ -168,21 +168,13 @@ class ExpectedDeductionView(EmployerOr404Mixin, View):
     expected deduction for the pay typed (nothing for a contract that is not the employer's)."""
 
     def get(self, request):
-        public_id = request.GET.get("contract", "")
+        public_id = parse_uuid(request.GET.get("contract", ""))
         contract = None
-        if _is_uuid(public_id):
+        if public_id is not None:
             contract = (Contract.objects.visible_to(request.user).filter(public_id=public_id)
                         .select_related("program").first())
         return render(request, "savings/includes/expected.html", {
             "expected": expected_deduction(contract, request.GET.get("gross_pay", ""))})
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class PayrollUploadView(EmployerOr404Mixin, View):
