@@ -52,6 +52,7 @@ urlpatterns = [
     path("review/", include("contracts.urls")),
     path("contracts/", include("contracts.contract_urls")),
     path("returns/", include("contracts.return_urls")),
+    path("savings/", include("savings.urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
     path("allocation/season/", include("contracts.season_urls")),
