@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import get_attribute
 
 from savings.contributions import MAX_LINES
 from savings.models import Account, Contribution, Entry, LedgerTransaction, Source
@@ -33,7 +34,7 @@ class MoneyField(serializers.Field):
         return instance
 
     def to_representation(self, row):
-        return money_text(serializers.get_attribute(row, self.source_attrs), row.currency)
+        return money_text(get_attribute(row, self.source_attrs), row.currency)
 
 
 class AccountWorkerSerializer(serializers.Serializer):
