@@ -8,7 +8,6 @@ a number where a decimal string belongs)."""
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
@@ -23,7 +22,8 @@ def money_text(amount: Decimal | None, currency: str) -> str | None:
     return None if amount is None else Money(amount, currency).text
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(?:\.\d+)?$",
+                      "example": "125.50"})
 class MoneyField(serializers.Field):
     """A read-only amount of the row's ``currency`` as a decimal string with its decimals."""
 
