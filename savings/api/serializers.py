@@ -85,8 +85,8 @@ class EntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Entry
-        fields = ["id", "transaction", "kind", "posted_at", "amount", "currency", "held", "contract", "source",
-                  "actor", "reference", "memo"]
+        fields = ["transaction", "kind", "posted_at", "amount", "currency", "held", "contract", "source", "actor",
+                  "reference", "memo"]
         read_only_fields = fields
 
 
