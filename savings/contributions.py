@@ -100,7 +100,8 @@ def contribution_post(*, by, line: Mapping, source: str, reference: str = "") ->
     return contribution
 
 
-def contribution_reverse(*, contribution: Contribution, by, reason: str, source: str) -> Contribution:
+def contribution_reverse(*, contribution: Contribution, by, reason: str, source: str,
+                         reference: str = "") -> Contribution:
     """Reverse a live contribution: a transaction taking the amount back from where the money is
     now (held, or available once released), the contribution marked ``reversed``. The employer
     that posted it, staff who see its contract, or an administrator. Refused when the money was
@@ -120,7 +121,8 @@ def contribution_reverse(*, contribution: Contribution, by, reason: str, source:
         (posting,) = ledger.post([Posting(LedgerTransaction.Kind.REVERSAL, [
             Line(worker_line.account_id, -current.amount, current.currency, current.contract_id, held=held),
             Line(system_line.account_id, current.amount, current.currency, current.contract_id),
-        ], memo=reason.strip()[:300], reverses_id=current.transaction_id)], by=by, source=source)
+        ], memo=reason.strip()[:300], reverses_id=current.transaction_id)], by=by, source=source,
+                                   reference=reference)
         Contribution.objects.filter(pk=current.pk).update(status=Contribution.Status.REVERSED, reversal_id=posting.id)
         current.refresh_from_db()
         return current

@@ -14,6 +14,7 @@ one clear message.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +27,11 @@ ENCODINGS = ("utf-8", "latin-1")
 # A 5,000-line payroll is about 400 KB; anything far larger is not a payroll.
 MAX_BYTES = 2 * 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
-# Files people pick by mistake: PDF, JPEG, PNG, GIF, ZIP (XLSX, DOCX), old Office, RTF.
-OTHER_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf")
+XLSX_SIGNATURE = b"PK\x03\x04"  # a ZIP: XLSX (or DOCX)
+# Files people pick by mistake: PDF, JPEG, PNG, GIF, old Office, RTF.
+OTHER_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\xd0\xcf\x11\xe0", b"{\\rtf")
+# The currency column may be left out: each contract has one.
+REQUIRED = tuple(column for column in FIELDS if column != "currency")
 DELIMITERS = ",;\t"
 # The key each line carries besides the columns: its row number in the file (the header is row 1).
 ROW = "row"
@@ -46,7 +50,7 @@ def read_payroll(file, *, encoding: str = "utf-8") -> list[dict]:
     text = _read_text(file, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(rows, None)
         if header is None or not any(cell.strip() for cell in header):
@@ -56,7 +60,7 @@ def read_payroll(file, *, encoding: str = "utf-8") -> list[dict]:
             column = "_".join(name.strip().lstrip("\ufeff").lower().split())
             if column in FIELDS and column not in positions:
                 positions[column] = position
-        missing = [column for column in FIELDS if column not in positions]
+        missing = [column for column in REQUIRED if column not in positions]
         if missing:
             raise _refuse(_("The first row must name the columns %(columns)s; missing: %(missing)s.")
                           % {"columns": ",".join(FIELDS), "missing": ", ".join(missing)})
@@ -92,6 +96,8 @@ def _read_text(file, encoding: str) -> str:
         if "\x00" in data:
             raise _refuse(not_csv)
         return data.removeprefix("\ufeff")
+    if data.startswith(XLSX_SIGNATURE):
+        raise _refuse(_("This is a spreadsheet (XLSX) file: save it as CSV and send that."))
     if data.startswith(OTHER_SIGNATURES) or b"\x00" in data:
         raise _refuse(not_csv)
     try:
@@ -102,3 +108,16 @@ def _read_text(file, encoding: str) -> str:
     except UnicodeDecodeError:
         raise _refuse(_("The file is not valid UTF-8. If it was saved as Latin-1 (ISO-8859-1), choose that "
                         "encoding.")) from None
+
+
+def payroll_reference(file) -> str:
+    """What the ledger records as the posting's reference: the file's name and the first 16
+    hexadecimal digits of its SHA-256, e.g. ``payroll-week-18.csv sha256:9f86d081884c7d65``."""
+    file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: file.read(64 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    suffix = f" sha256:{digest.hexdigest()[:16]}"
+    name = (getattr(file, "name", "") or "payroll.csv").replace("\n", " ").replace("\r", " ")
+    return name[:200 - len(suffix)] + suffix

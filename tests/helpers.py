@@ -46,17 +46,19 @@ def matrix(*rows: tuple[str, str, dict[str, int]] | tuple[str, str, dict[str, in
     return cells
 
 
-def check_cell(cell: Cell, *, personas: dict, objects: dict[str, Any], state: Callable[[], Any]):
+def check_cell(cell: Cell, *, personas: dict, objects: dict[str, Any], state: Callable[[], Any],
+               headers: dict[str, str] | None = None):
     """Send the cell's request as its persona; assert the status, and on refusal an unchanged state.
 
     ``objects`` maps the names in the URL to model instances (their ``pk`` fills the URL);
-    ``state`` returns everything the request could change (e.g. a queryset's values)."""
+    ``state`` returns everything the request could change (e.g. a queryset's values); ``headers``
+    go with the request (e.g. an ``Idempotency-Key``)."""
     client = APIClient()
     if cell.persona != ANONYMOUS:
         client.force_authenticate(personas[cell.persona])
     url = cell.url.format(**{name: getattr(obj, "pk", obj) for name, obj in objects.items()})
     before = state()
-    response = getattr(client, cell.method.lower())(url, cell.data, format="json")
+    response = getattr(client, cell.method.lower())(url, cell.data, format="json", headers=headers)
     assert response.status_code == cell.status, (
         f"{cell.persona} {cell.method} {url}: expected {cell.status}, got {response.status_code}: "
         f"{getattr(response, 'data', response.content)!r}"

@@ -378,6 +378,10 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "certification.services.VERIFICATION_STATUSES",
         "EmployerStatusEnum": "employers.models.Employer.Status",
         "ImportJobStatusEnum": "twp.models.ImportJob.Status",
+        "SavingsAccountKindEnum": "savings.models.Account.Kind",
+        "LedgerTransactionKindEnum": "savings.models.LedgerTransaction.Kind",
+        "LedgerSourceEnum": "savings.models.Source",
+        "ContributionStatusEnum": "savings.models.Contribution.Status",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/v1/", include("employers.api.urls")),
     path("api/v1/", include("contracts.api.urls")),
     path("api/v1/", include("contracts.season_api_urls")),
+    path("api/v1/", include("savings.api.urls")),
     path("api/v1/", include(router.urls)),
     path("workers/", include("workers.urls")),
     path("portal/", include("employers.portal_urls")),

@@ -114,13 +114,20 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only=True, help_text=_("Why it ended early (one of terminate's reasons), or empty."))
     transferred_from = serializers.UUIDField(source="transferred_from.public_id", read_only=True, allow_null=True,
                                              help_text=_("The contract this one continues after a transfer."))
+    savings_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True,
+        help_text=_("The worker's chosen savings rate (percent of gross pay), or null until chosen."))
+    savings_rate_in_force = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True,
+        help_text=_("The rate deductions are checked against: the worker's choice, else the program's default."))
 
     class Meta:
         model = Contract
         fields = ["id", "request", "request_number", "employer", "worksite", "occupation", "worker", "program",
                   "season", "start_date", "end_date", "effective_end", "wage_amount", "wage_currency",
-                  "hours_per_week", "status", "worker_signed_on", "employer_signed_on", "termination_reason",
-                  "status_note", "transferred_from", "trial_until", "transfer_consent_on", "score", "version",
+                  "hours_per_week", "savings_rate", "savings_rate_in_force", "status", "worker_signed_on",
+                  "employer_signed_on", "termination_reason", "status_note", "transferred_from", "trial_until",
+                  "transfer_consent_on", "score", "version",
                   "created_at", "updated_at"]
         read_only_fields = fields
 

@@ -99,7 +99,7 @@ class AllocateView(StaffRequestMixin, generics.GenericAPIView):
 def _with_related(contracts):
     """What a contract's row shows, in the same query."""
     return contracts.select_related("request__employer", "request__worksite", "request__occupation", "worker",
-                                    "transferred_from")
+                                    "program", "transferred_from")
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -128,18 +128,42 @@ def employer_records(program, employer_a, employer_b, worksite_a, worksite_b, em
         scores={"quality": 5, "reliability": 4, "safety": 4, "teamwork": 3})
     evaluation_record(contract=made["contract"], direction="of_employer", would_repeat=True, by=staff_tlaxcala,
                       scores={"housing": 3, "treatment": 4, "wages_on_time": 5, "safety": 4})
+    # Employer A's running contract with a Tlaxcala worker and its first week's deduction: the
+    # savings endpoints read, reverse and rate them (employer B and Quebec must get 404).
+    from savings.contributions import contributions_post
+    from savings.models import Account, Source
+    from tests.savings.conftest import contract_of, payroll_line
+
+    made["running"] = contract_of(program, employer_a, worksite_a)
+    (made["contribution"],) = contributions_post(by=employer_a_user, lines=[payroll_line(made["running"])],
+                                                 source=Source.PORTAL)
+    made["account"] = Account.objects.get(kind=Account.Kind.WORKER, worker=made["running"].worker)
     return made
 
 
-def request_id_config(tmp_path, request, extra: str = "", contract=None, evaluation=None) -> Path:
+def savings_ids(records) -> dict:
+    """The savings pages and actions that take an id, with the id of a row that exists."""
+    return {
+        "/api/v1/savings/accounts/{id}/": records["account"],
+        "/api/v1/savings/accounts/{id}/entries/": records["account"],
+        "/api/v1/savings/contributions/{id}/": records["contribution"],
+        "/api/v1/savings/contributions/{id}/reverse/": records["contribution"],
+        "/api/v1/contracts/{id}/savings-rate/": records["running"],
+    }
+
+
+def request_id_config(tmp_path, request, extra: str = "", contract=None, evaluation=None,
+                      ids: dict | None = None) -> Path:
     """A config that sends ``request``'s id wherever an operation takes a ``request_id``, and
-    ``contract``'s and ``evaluation``'s ids to their pages (nothing in the schema lists them, so
-    the fuzzer would only ever hit 404s there)."""
+    ``contract``'s and ``evaluation``'s ids to their pages, and each row of ``ids`` (path: row)
+    to its path (nothing in the schema lists them, so the fuzzer would only ever hit 404s there)."""
     config = tmp_path / "schemathesis.toml"
     text = f'{extra}[parameters]\n"path.request_id" = "{request.public_id}"\n'
-    for resource, row in (("contracts", contract), ("evaluations", evaluation)):
+    paths = {f"/api/v1/{resource}/{{id}}/": row for resource, row in (("contracts", contract),
+                                                                      ("evaluations", evaluation))}
+    for path, row in {**paths, **(ids or {})}.items():
         if row is not None:
-            text += (f'\n[[operations]]\ninclude-path = "/api/v1/{resource}/{{id}}/"\n'
+            text += (f'\n[[operations]]\ninclude-path = "{path}"\n'
                      f'parameters = {{ "path.id" = "{row.public_id}" }}\n')
     config.write_text(text)
     return config
@@ -156,7 +180,8 @@ def test_fuzzing_as_office_staff_finds_no_server_error_nor_schema_break(
     run_schemathesis(live_server, tmp_path, "--header", f"Authorization: Token {token_for(staff_tlaxcala)}",
                      config_file=request_id_config(tmp_path, employer_records["approved_a"],
                                                    contract=employer_records["contract"],
-                                                   evaluation=employer_records["evaluation"]))
+                                                   evaluation=employer_records["evaluation"],
+                                                   ids=savings_ids(employer_records)))
 
 
 def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_employer(
@@ -176,7 +201,8 @@ def test_fuzzing_as_employers_finds_no_server_error_and_no_object_of_another_emp
     # Employer A's draft: A reads and names workers on it; B must get 404 on the same paths.
     config = request_id_config(tmp_path, employer_records["draft_a"],
                                extra='[auth.wfc]\npath = "identities.json"\npeers = ["employer_a", "employer_b"]\n',
-                               contract=employer_records["contract"], evaluation=employer_records["evaluation"])
+                               contract=employer_records["contract"], evaluation=employer_records["evaluation"],
+                               ids=savings_ids(employer_records))
     output = run_schemathesis(live_server, tmp_path, config_file=config)
     assert "object_level_authorization` will not run" not in output
 

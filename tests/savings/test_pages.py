@@ -555,11 +555,10 @@ def test_a_latin_1_payroll_with_semicolons(sign_in, employer_a_user, running):
 @pytest.mark.parametrize(("content", "message"), [
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "This is not a CSV file. Save the payroll from your spreadsheet as "
                                               "“CSV” and upload that."),
-    (b"PK\x03\x04\x14\x00\x06\x00", "This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and "
-                                    "upload that."),
+    (b"PK\x03\x04\x14\x00\x06\x00", "This is a spreadsheet (XLSX) file: save it as CSV and send that."),
     (b"contract,period_start,amount\nx,2025-01-01,5\n", "The first row must name the columns "
                                                         "contract,period_start,period_end,gross_pay,amount,currency; "
-                                                        "missing: period_end, gross_pay, currency."),
+                                                        "missing: period_end, gross_pay."),
     (HEADER.encode() + b"\n", "The file has no rows under its header."),
     (b"", "The submitted file is empty."),
 ])

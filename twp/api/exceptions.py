@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from twp.exceptions import Conflict, DomainError, InvalidTransition, StaleVersion
+from twp.idempotency import KeyReused
 from twp.security import mask_personal_data
 
 
@@ -42,6 +43,9 @@ def _exception_response(exc, context):
     if isinstance(exc, Conflict):
         body = {exc.field: [str(exc.message)]} if exc.field else {"detail": str(exc.message)}
         return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, KeyReused):
+        # The same Idempotency-Key with another request: refused, whatever that request was.
+        return Response({exc.field: [str(exc.message)]}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, StaleVersion):
         return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):

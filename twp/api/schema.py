@@ -17,6 +17,7 @@ ERRORS = {
     "403": "Signed in, but this kind of action is not allowed for your role.",
     "404": "Not found, or outside what you may see.",
     "409": "The action is not allowed in the current status, or the record changed meanwhile.",
+    "422": "This Idempotency-Key was already used for a different request; nothing was done.",
     "429": "Too many requests; retry later.",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -37,6 +38,10 @@ def add_error_responses(result, generator, request, public):
             codes.append("404")
             if method in WRITE_METHODS:
                 codes.append("409")
+            # twp.idempotency: the same key with another request is refused.
+            if any(parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key"
+                   for parameter in operation.get("parameters", [])):
+                codes.append("422")
             for code in codes:
                 operation["responses"].setdefault(
                     code,
