@@ -31,6 +31,8 @@ from twp.models import IdempotencyRecord, ServiceScope
 from twp.services import api_token_issue
 from workers.models import WorkerStatus
 
+NOT_CSV = ("This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and "
+           "upload that.")
 pytestmark = pytest.mark.django_db
 
 ACCOUNTS = "/api/v1/savings/accounts/"
@@ -456,9 +458,9 @@ def test_a_latin_1_file_is_read_when_declared_and_refused_otherwise(api_as, empl
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and upload that."),
+    (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", NOT_CSV),
     (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "This is a spreadsheet (XLSX) file: save it as CSV and send that."),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and upload that."),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", NOT_CSV),
 ])
 def test_a_file_that_is_not_csv_is_refused_by_its_content(api_as, employer_a_user, content, message):
     response = upload(api_as(employer_a_user), SimpleUploadedFile("payroll.csv", content, content_type="text/csv"))

@@ -12,6 +12,8 @@ from twp.exceptions import DomainError
 
 HEADER = "contract,period_start,period_end,gross_pay,amount,currency\n"
 LINE = "6f1c1f7e-1c53-4c3e-9a43-0d8d1b0e2f11,2026-05-04,2026-05-10,1000.00,100.00,CAD\n"
+NOT_CSV = ("This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and "
+           "upload that.")
 
 
 def refusal(data: bytes, **kwargs) -> tuple[str | None, str]:
@@ -46,8 +48,8 @@ def test_latin_1_sent_as_utf_8_is_refused_with_the_way_out():
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and upload that."),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a CSV file. Save the payroll from your spreadsheet as “CSV” and upload that."),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", NOT_CSV),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", NOT_CSV),
     (b"PK\x03\x04\x14\x00\x06\x00", "This is a spreadsheet (XLSX) file: save it as CSV and send that."),
     (b"", "The file is empty."),
     (b"   \n", "The file is empty."),
@@ -72,7 +74,8 @@ def test_a_file_over_2_mb_is_refused_before_it_is_read():
 
 
 def test_an_unknown_encoding_is_refused():
-    assert refusal((HEADER + LINE).encode(), encoding="utf-16") == ("encoding", "Choose the file's encoding: UTF-8 or Latin-1.")
+    assert refusal((HEADER + LINE).encode(), encoding="utf-16") == (
+        "encoding", "Choose the file's encoding: UTF-8 or Latin-1.")
 
 
 def test_the_reference_names_the_file_and_its_digest():
