@@ -275,3 +275,44 @@ class Contribution(PublicIdModel):
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+class ReconciliationRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reconciliation is the administrators' alarm: only they see its runs."""
+        if not user.is_authenticated or not user.is_administrator:
+            return self.none()
+        return self
+
+    def drifted(self):
+        return self.filter(is_clean=False)
+
+
+class ReconciliationRun(PublicIdModel):
+    """One proof that the ledger adds up (``manage.py reconcile_savings``, nightly): stored worker
+    balances equal their entries, every transaction balances and has entries, every entry is in
+    its account's currency, no contract's held money is below zero. A run never changes the
+    ledger; a run that is not clean lists what drifted in ``findings`` and alerts the
+    administrators."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    is_clean = models.BooleanField(_("clean"))
+    # What was checked (accounts, transactions, entries) and how many findings of each kind.
+    counts = models.JSONField(_("counts"), default=dict)
+    # One object per finding (savings.reconciliation.Finding), at most FINDINGS_KEPT of them.
+    findings = models.JSONField(_("findings"), default=list)
+
+    objects = ReconciliationRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("savings reconciliation")
+        verbose_name_plural = _("savings reconciliations")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(name="savings_reconciliation_finished_after_start",
+                                   condition=Q(finished_at__gte=models.F("started_at"))),
+        ]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'clean' if self.is_clean else 'DRIFT'}"

@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.document_expiry_alerts_task",
         "schedule": crontab(hour=11, minute=15),
     },
+    # The savings ledger proves it adds up (savings.reconciliation): read-only, one snapshot, a
+    # few seconds of SQL at 10,000,000 entries; before the jobs above, while the offices are closed.
+    "reconcile-savings": {
+        "task": "savings.tasks.reconcile_savings_task",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "purge-idempotency-records": {
         "task": "twp.tasks.purge_idempotency_records_task",
         "schedule": crontab(hour=9, minute=0),
