@@ -103,7 +103,8 @@ class Money:
         """``rate`` % of this amount, rounded half up to the currency's minor unit (the expected
         deduction a posted one is compared with)."""
         places = Decimal(1).scaleb(-minor_unit(self.currency))
-        return Money((self.amount * rate / 100).quantize(places, rounding=decimal.ROUND_HALF_UP), self.currency)
+        exact = self.amount * rate / 100  # Decimal division: Money holds a Decimal, and rate is one
+        return Money(exact.quantize(places, rounding=decimal.ROUND_HALF_UP), self.currency)
 
     def __str__(self) -> str:
         return f"{self.amount:.{minor_unit(self.currency)}f} {self.currency}"
