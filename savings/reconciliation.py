@@ -6,22 +6,35 @@
   the entries with ``held``; available: the others);
 - every entry is in its account's currency, and only worker accounts hold money;
 - no worker account holds less than zero of a contract's money;
-- every transaction has entries, and they sum to zero in each currency.
+- every transaction has entries, and they sum to zero in each currency;
+- every entry's account and transaction exist.
 
 PostgreSQL refuses each of these when money is posted (migration 0001's triggers); this is the
 independent proof that nothing got round them (a disabled trigger, a restored backup, a hand-made
 ``UPDATE``). A run records a ``ReconciliationRun``; one that is not clean lists what drifted and
 alerts every active administrator with an e-mail, once per run. Nothing in the ledger is changed:
 a drift is for people to investigate and correct with reversing transactions.
+
+The checks are two streams over the entries, each read from an index in the index's order and
+aggregated as it streams (no hash table, no sort of the ledger): per account
+(``savings_entry_balance_idx``) and per transaction (``savings_entry_transaction_idx``), each
+merged with the accounts or the transactions. The transactions are cut into id ranges, and the
+pieces run on ``SAVINGS_RECONCILIATION_CONNECTIONS`` database connections at once that share one
+exported snapshot (as ``pg_dump --jobs`` does), so a whole reconciliation of 10,000,000 entries
+takes a few seconds of SQL (bench/RESULTS-savings.md). Inside a caller's transaction (the tests)
+they run one after another on that transaction's connection.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +47,9 @@ from twp.models import Role, User
 # not a million-row JSON document.
 FINDINGS_KEPT = 1000
 NOTIFICATION_KIND = "savings-drift"
+# Transaction id ranges per connection: small enough that the connections finish together.
+RANGES_PER_CONNECTION = 4
+LOWEST_ID, HIGHEST_ID = -(2**63), 2**63 - 1
 
 # The kinds of finding, as written in ``findings`` and printed by the command.
 BALANCE = "balance"  # a worker account's stored balance is not the sum of its entries
@@ -42,73 +58,114 @@ HELD_ON_SYSTEM_ACCOUNT = "held_on_system_account"  # held money on an account th
 NEGATIVE_HELD = "negative_held"  # a worker account holds less than zero of a contract's money
 UNBALANCED = "unbalanced_transaction"  # a transaction's entries do not sum to zero in a currency
 EMPTY = "empty_transaction"  # a transaction without entries
+NO_ACCOUNT = "entries_without_account"  # entries of an account that does not exist
+NO_TRANSACTION = "entries_without_transaction"  # entries of a transaction that does not exist
 
-# Each query runs in the read-only snapshot. Nightly and alone: a larger sort/hash memory for it
-# only (SET LOCAL), so the aggregates stay in memory.
-SESSION_SETTINGS = ("SET LOCAL work_mem = '256MB'",)
+# For the read-only snapshot only (SET LOCAL): aggregate and merge the index-ordered streams
+# rather than hash them (a hash table of 5,000,000 transactions spills to disk and takes four
+# times as long), and no parallel workers of PostgreSQL's own (our connections are the parallelism).
+SESSION_SETTINGS = (
+    "SET LOCAL enable_hashagg = off",
+    "SET LOCAL enable_hashjoin = off",
+    "SET LOCAL max_parallel_workers_per_gather = 0",
+    "SET LOCAL work_mem = '64MB'",
+)
 
-# One pass over the entries per account: sums per (account, contract, held, currency), rolled up
-# per account and compared with the stored balances. Returns the drifted accounts, then one line
-# of totals (``account_id`` NULL).
+# Per account: the entries summed per (account, held, contract, currency) in the balance index's
+# order, rolled up per account as they stream, then merged with the accounts (a full join: an
+# account without entries, entries without an account) and compared with the stored balances.
+# Returns the accounts that drifted, then one line of totals (``id`` and ``account_id`` NULL).
 ACCOUNTS_SQL = """
 WITH parts AS (
-    SELECT e.account_id, e.contract_id, e.held, e.currency, sum(e.amount) AS amount, count(*) AS entries
+    SELECT e.account_id, e.held, e.contract_id, e.currency, sum(e.amount) AS amount, count(*) AS entries
     FROM savings_entry e
-    GROUP BY e.account_id, e.contract_id, e.held, e.currency
-), accounts AS (
-    SELECT a.id, a.public_id, a.kind, a.currency, a.available, a.held,
-           coalesce(sum(p.amount) FILTER (WHERE NOT p.held), 0.0000) AS entries_available,
-           coalesce(sum(p.amount) FILTER (WHERE p.held), 0.0000) AS entries_held,
-           coalesce(sum(p.entries) FILTER (WHERE p.currency <> a.currency), 0) AS foreign_entries,
-           coalesce(sum(p.entries) FILTER (WHERE p.held AND a.kind <> 'worker'), 0) AS held_entries,
-           array_agg(p.contract_id ORDER BY p.contract_id) FILTER (WHERE p.held AND p.amount < 0) AS negative_contracts,
-           array_agg(p.amount ORDER BY p.contract_id) FILTER (WHERE p.held AND p.amount < 0) AS negative_amounts,
-           coalesce(sum(p.entries), 0) AS entries
-    FROM savings_account a LEFT JOIN parts p ON p.account_id = a.id
-    GROUP BY a.id
+    GROUP BY e.account_id, e.held, e.contract_id, e.currency
+), sums AS (
+    SELECT p.account_id,
+           coalesce(sum(p.amount) FILTER (WHERE NOT p.held), 0.0000) AS available,
+           coalesce(sum(p.amount) FILTER (WHERE p.held), 0.0000) AS held,
+           coalesce(sum(p.entries) FILTER (WHERE p.held), 0) AS held_entries,
+           min(p.currency) AS first_currency, max(p.currency) AS last_currency,
+           array_agg(p.contract_id) FILTER (WHERE p.held AND p.amount < 0) AS negative_contracts,
+           array_agg(p.amount) FILTER (WHERE p.held AND p.amount < 0) AS negative_amounts,
+           sum(p.entries) AS entries
+    FROM parts p
+    GROUP BY p.account_id
+), checked AS (
+    SELECT a.id, s.account_id, a.public_id, a.kind, a.currency, a.available, a.held,
+           coalesce(s.available, 0.0000) AS entries_available, coalesce(s.held, 0.0000) AS entries_held,
+           coalesce(s.held_entries, 0) AS held_entries, s.first_currency, s.last_currency,
+           s.negative_contracts, s.negative_amounts, coalesce(s.entries, 0) AS entries
+    FROM savings_account a FULL JOIN sums s ON s.account_id = a.id
 )
-SELECT a.id, a.public_id, a.kind, a.currency, a.available, a.held, a.entries_available, a.entries_held,
-       a.foreign_entries, a.held_entries, a.negative_contracts, a.negative_amounts, a.entries
-FROM accounts a
-WHERE (a.kind = 'worker' AND (a.available <> a.entries_available OR a.held <> a.entries_held))
-   OR a.foreign_entries > 0 OR a.held_entries > 0 OR a.negative_contracts IS NOT NULL
+SELECT c.id, c.account_id, c.public_id, c.kind, c.currency, c.available, c.held, c.entries_available,
+       c.entries_held, c.held_entries, c.first_currency, c.last_currency, c.negative_contracts,
+       c.negative_amounts, c.entries
+FROM checked c
+WHERE c.id IS NULL
+   OR (c.kind = 'worker' AND (c.available <> c.entries_available OR c.held <> c.entries_held))
+   OR c.first_currency <> c.currency OR c.last_currency <> c.currency
+   OR (c.kind <> 'worker' AND c.held_entries > 0) OR c.negative_contracts IS NOT NULL
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(a.entries)
-FROM accounts a
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(c.entries)
+FROM checked c
+"""
+# How many entries of each account in ``ids`` are in another currency than the account's (for the
+# findings: a handful of accounts, read through the balance index).
+FOREIGN_ENTRIES_SQL = """
+SELECT e.account_id, count(*) FROM savings_entry e JOIN savings_account a ON a.id = e.account_id
+WHERE e.account_id = ANY(%s) AND e.currency <> a.currency GROUP BY e.account_id
 """
 
-# One pass over the transactions: each one's entries summed per currency; a transaction with no
-# entries comes out of the outer join with a NULL currency. Returns the findings, then one line
-# of totals (``id`` NULL, the count of transactions).
+# Per transaction, over one range of ids: the entries summed per (transaction, currency) in the
+# transaction index's order, merged with the transactions (a full join: a transaction without
+# entries, entries without a transaction). Returns what does not add up.
 TRANSACTIONS_SQL = """
-WITH sums AS (
-    SELECT t.id, t.public_id, s.currency, s.amount
-    FROM savings_transaction t
-    LEFT JOIN (SELECT e.transaction_id, e.currency, sum(e.amount) AS amount
-               FROM savings_entry e GROUP BY e.transaction_id, e.currency) s ON s.transaction_id = t.id
-)
-SELECT s.id, s.public_id, s.currency, s.amount, NULL::bigint
-FROM sums s WHERE s.currency IS NULL OR s.amount <> 0
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, count(DISTINCT s.id) FROM sums s
+SELECT t.id, s.transaction_id, s.currency, s.amount
+FROM (SELECT id FROM savings_transaction WHERE id BETWEEN %(low)s AND %(high)s) t
+FULL JOIN (SELECT e.transaction_id, e.currency, sum(e.amount) AS amount
+           FROM savings_entry e WHERE e.transaction_id BETWEEN %(low)s AND %(high)s
+           GROUP BY e.transaction_id, e.currency) s ON s.transaction_id = t.id
+WHERE t.id IS NULL OR s.transaction_id IS NULL OR s.amount <> 0
 """
 
-CONTRACTS_SQL = "SELECT id, public_id FROM contracts_contract WHERE id = ANY(%s)"
-ACCOUNT_COUNT_SQL = "SELECT count(*), count(*) FILTER (WHERE kind = 'worker') FROM savings_account"
+COUNTS_SQL = """
+SELECT (SELECT count(*) FROM savings_transaction), (SELECT count(*) FROM savings_account),
+       (SELECT count(*) FROM savings_account WHERE kind = 'worker')
+"""
+ID_RANGE_SQL = "SELECT min(id), max(id) FROM savings_transaction"
 
 
 @dataclass
 class Reading:
-    """What one read of the ledger found: findings (as stored on the run) and what was checked."""
+    """What one read of the ledger found: findings (as stored on the run), what was checked, and
+    how long each query took (integer nanoseconds: no float in savings/)."""
 
     findings: list[dict] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
-    # (query, nanoseconds): each query's time from the client, in integers (no float in savings/).
-    queries: list[tuple[str, int]] = field(default_factory=list)
+    queries: list[tuple[str, int]] = field(default_factory=list)  # (query, nanoseconds) each
+    sql_wall_nanoseconds: int = 0  # from the first query's start to the last one's end
+    connections: int = 1
 
     @property
     def sql_nanoseconds(self) -> int:
+        """The queries' times added up (with several connections, more than the wall time)."""
         return sum(nanoseconds for _name, nanoseconds in self.queries)
+
+
+@dataclass
+class _Job:
+    name: str
+    statement: str
+    params: dict | None = None
+    rows: list[tuple] = field(default_factory=list)
+    nanoseconds: int = 0
+
+    def run(self, cursor) -> None:
+        started = time.perf_counter_ns()
+        cursor.execute(self.statement, self.params)
+        self.rows = cursor.fetchall()
+        self.nanoseconds = time.perf_counter_ns() - started
 
 
 def reconcile_savings() -> ReconciliationRun:
@@ -127,43 +184,118 @@ def reconcile_savings() -> ReconciliationRun:
     return run
 
 
-def read_ledger() -> Reading:
+def read_ledger(*, connections: int | None = None) -> Reading:
     """Every check, in one ``REPEATABLE READ`` read-only snapshot (a posting that commits
-    meanwhile is either wholly seen, its entries and its balance change, or not at all). Inside
-    a caller's transaction (tests), that transaction's snapshot is used."""
-    reading = Reading()
+    meanwhile is either wholly seen, its entries and its balance change, or not at all), on up to
+    ``connections`` connections sharing it. Inside a caller's transaction, that transaction's
+    snapshot and connection are used alone."""
+    wanted = connections or settings.SAVINGS_RECONCILIATION_CONNECTIONS
     outermost = not connection.in_atomic_block
+    reading = Reading(connections=wanted if outermost else 1)
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         for statement in SESSION_SETTINGS:
             cursor.execute(statement)
-        _check_accounts(cursor, reading)
-        _check_transactions(cursor, reading)
+        cursor.execute(ID_RANGE_SQL)
+        low, high = cursor.fetchone()
+        jobs = [_Job("accounts", ACCOUNTS_SQL), _Job("counts", COUNTS_SQL),
+                *_transaction_jobs(low, high, RANGES_PER_CONNECTION * reading.connections)]
+        started = time.perf_counter_ns()
+        if reading.connections > 1:
+            cursor.execute("SELECT pg_export_snapshot()")
+            _run_shared(cursor, jobs, snapshot=cursor.fetchone()[0], helpers=reading.connections - 1)
+        else:
+            for job in jobs:
+                job.run(cursor)
+        reading.sql_wall_nanoseconds = time.perf_counter_ns() - started
+        reading.queries = [(job.name, job.nanoseconds) for job in jobs]
+        _read_accounts(cursor, reading, jobs[0].rows)
+        ((transactions, accounts, worker_accounts),) = jobs[1].rows
+        reading.counts.update(transactions=transactions, accounts=accounts, worker_accounts=worker_accounts)
+        _read_transactions(cursor, reading, [row for job in jobs[2:] for row in job.rows])
     for finding in reading.findings:
         reading.counts[f"findings_{finding['kind']}"] += 1
     reading.counts["findings"] = len(reading.findings)
     return reading
 
 
-def _timed(cursor, reading: Reading, name: str, statement: str, params=None) -> list[tuple]:
-    started = time.perf_counter_ns()
-    cursor.execute(statement, params)
-    rows = cursor.fetchall()
-    reading.queries.append((name, time.perf_counter_ns() - started))
-    return rows
+def _transaction_jobs(low: int | None, high: int | None, pieces: int) -> list[_Job]:
+    """The transactions' check cut into ``pieces`` id ranges covering every id (the first and the
+    last open-ended, so that entries of a transaction id outside the table's are seen too)."""
+    if low is None:
+        bounds = [(LOWEST_ID, HIGHEST_ID)]
+    else:
+        step = max((high - low + 1) // pieces, 1)
+        starts = list(range(low, high + 1, step))[:pieces]
+        bounds = [(LOWEST_ID if index == 0 else start,
+                   HIGHEST_ID if index == len(starts) - 1 else starts[index + 1] - 1)
+                  for index, start in enumerate(starts)]
+    return [_Job(f"transactions {index + 1}/{len(bounds)}", TRANSACTIONS_SQL, {"low": first, "high": last})
+            for index, (first, last) in enumerate(bounds)]
 
 
-def _check_accounts(cursor, reading: Reading) -> None:
-    rows = _timed(cursor, reading, "accounts", ACCOUNTS_SQL)
+def _run_shared(cursor, jobs: list[_Job], *, snapshot: str, helpers: int) -> None:
+    """Run ``jobs`` on this connection and ``helpers`` more, each in a read-only transaction that
+    imports ``snapshot``; the jobs are taken in order by whichever connection is free."""
+    waiting: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+    for job in jobs:
+        waiting.put(job)
+    errors: list[BaseException] = []
+
+    def drain(cursor) -> None:
+        while True:
+            try:
+                job = waiting.get_nowait()
+            except queue.Empty:
+                return
+            job.run(cursor)
+
+    def helper() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as own:
+                own.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                own.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                for statement in SESSION_SETTINGS:
+                    own.execute(statement)
+                drain(own)
+        except BaseException as error:  # re-raised by the caller's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=helper, name=f"reconcile-savings-{index}") for index in range(helpers)]
+    for thread in threads:
+        thread.start()
+    try:
+        drain(cursor)
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _read_accounts(cursor, reading: Reading, rows: list[tuple]) -> None:
     *drifted, (*_, entries) = rows
     reading.counts["entries"] = int(entries or 0)
-    accounts, worker_accounts = _timed(cursor, reading, "account count", ACCOUNT_COUNT_SQL)[0]
-    reading.counts["accounts"], reading.counts["worker_accounts"] = accounts, worker_accounts
-    negative = {contract for row in drifted for contract in (row[10] or [])}
-    contracts = dict(_timed(cursor, reading, "contracts", CONTRACTS_SQL, [sorted(negative)])) if negative else {}
-    for (_id, public_id, kind, currency, available, held, entries_available, entries_held, foreign_entries,
-         held_entries, negative_contracts, negative_amounts, _entries) in drifted:
+    negative = sorted({contract for row in drifted for contract in (row[12] or [])})
+    contracts = {}
+    if negative:
+        cursor.execute("SELECT id, public_id FROM contracts_contract WHERE id = ANY(%s)", [negative])
+        contracts = dict(cursor.fetchall())
+    foreign = [row[0] for row in drifted if row[0] is not None and currency_differs(row)]
+    foreign_entries = {}
+    if foreign:
+        cursor.execute(FOREIGN_ENTRIES_SQL, [foreign])
+        foreign_entries = dict(cursor.fetchall())
+    for row in drifted:
+        (account_id, entries_account_id, public_id, kind, currency, available, held, entries_available,
+         entries_held, held_entries, _first, _last, negative_contracts, negative_amounts, count) = row
+        if account_id is None:
+            reading.findings.append({"kind": NO_ACCOUNT, "account_id": entries_account_id, "entries": int(count),
+                                     "sum": _text(entries_available + entries_held)})
+            continue
         account = str(public_id)
         if kind == "worker" and (available != entries_available or held != entries_held):
             reading.findings.append({
@@ -172,25 +304,40 @@ def _check_accounts(cursor, reading: Reading) -> None:
                 "available_difference": _text(available - entries_available),
                 "stored_held": _text(held), "entries_held": _text(entries_held),
                 "held_difference": _text(held - entries_held)})
-        if foreign_entries:
+        if currency_differs(row):
             reading.findings.append({"kind": CURRENCY, "account": account, "currency": currency,
-                                     "entries": int(foreign_entries)})
-        if held_entries:
+                                     "entries": int(foreign_entries.get(account_id, 0))})
+        if kind != "worker" and held_entries:
             reading.findings.append({"kind": HELD_ON_SYSTEM_ACCOUNT, "account": account, "account_kind": kind,
                                      "entries": int(held_entries)})
-        for contract_id, amount in zip(negative_contracts or [], negative_amounts or [], strict=True):
+        pairs = sorted(zip(negative_contracts or [], negative_amounts or [], strict=True))
+        for contract_id, amount in pairs:
             reading.findings.append({"kind": NEGATIVE_HELD, "account": account, "currency": currency,
-                                     "contract": str(contracts[contract_id]), "held": _text(amount)})
+                                     "contract": str(contracts.get(contract_id, contract_id)), "held": _text(amount)})
 
 
-def _check_transactions(cursor, reading: Reading) -> None:
-    *bad, (*_, transactions) = _timed(cursor, reading, "transactions", TRANSACTIONS_SQL)
-    reading.counts["transactions"] = int(transactions or 0)
-    for transaction_id, public_id, currency, amount, _count in bad:
-        if currency is None:
-            reading.findings.append({"kind": EMPTY, "transaction": str(public_id), "transaction_id": transaction_id})
+def currency_differs(row: tuple) -> bool:
+    """Whether an account's entries (their first and last currency) are not all in its currency."""
+    currency, first, last = row[4], row[10], row[11]
+    return first is not None and (first != currency or last != currency)
+
+
+def _read_transactions(cursor, reading: Reading, rows: list[tuple]) -> None:
+    rows.sort(key=lambda row: (row[0] if row[0] is not None else row[1], row[2] or ""))
+    named = sorted({row[0] for row in rows if row[0] is not None})[:FINDINGS_KEPT]
+    public_ids = {}
+    if named:
+        cursor.execute("SELECT id, public_id FROM savings_transaction WHERE id = ANY(%s)", [named])
+        public_ids = dict(cursor.fetchall())
+    for transaction_id, entries_transaction_id, currency, amount in rows:
+        if transaction_id is None:
+            reading.findings.append({"kind": NO_TRANSACTION, "transaction_id": entries_transaction_id,
+                                     "currency": currency, "sum": _text(amount)})
+        elif entries_transaction_id is None:
+            reading.findings.append({"kind": EMPTY, "transaction": str(public_ids.get(transaction_id, "")),
+                                     "transaction_id": transaction_id})
         else:
-            reading.findings.append({"kind": UNBALANCED, "transaction": str(public_id),
+            reading.findings.append({"kind": UNBALANCED, "transaction": str(public_ids.get(transaction_id, "")),
                                      "transaction_id": transaction_id, "currency": currency, "sum": _text(amount)})
 
 
@@ -207,6 +354,8 @@ KIND_LABELS = {
     NEGATIVE_HELD: _("held money of a contract below zero"),
     UNBALANCED: _("transaction does not balance"),
     EMPTY: _("transaction without entries"),
+    NO_ACCOUNT: _("entries of an account that does not exist"),
+    NO_TRANSACTION: _("entries of a transaction that does not exist"),
 }
 
 

@@ -217,6 +217,9 @@ CELERY_BEAT_SCHEDULE = {
 # Rows per transaction of the nightly jobs (contracts.jobs): their queries grow with batches,
 # never with rows, and they hold one batch in memory.
 JOB_BATCH_SIZE = env.int("JOB_BATCH_SIZE", default=500)
+# Database connections the savings reconciliation reads the ledger on at once (one snapshot,
+# savings.reconciliation): one per core the database server can spare at night.
+SAVINGS_RECONCILIATION_CONNECTIONS = env.int("SAVINGS_RECONCILIATION_CONNECTIONS", default=2)
 
 # Idempotency-Key answers (twp.idempotency): kept this many days; a second request with a key
 # still being processed waits this long for the first before it answers 409.

@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from contracts.models import ContractStatus
 from contracts.returns import contract_confirm_return, expected_return_open
@@ -211,6 +211,27 @@ def test_a_run_keeps_a_bounded_number_of_findings_and_counts_them_all(ledger, mo
     assert (len(run.findings), run.counts["findings"], run.counts["findings_balance"]) == (1, 2, 2)
 
 
+def test_entries_of_an_account_or_a_transaction_that_does_not_exist_are_caught(ledger):
+    account = ledger["released"]
+    # Foreign keys and triggers off for this transaction only, as a careless restore could.
+    sql("SET LOCAL session_replication_role = replica")
+    sql("""INSERT INTO savings_entry (transaction_id, account_id, held, amount, currency, created_at)
+           VALUES (987654321, %s, false, 4, 'CAD', now()), (987654321, 123456789, false, -4, 'CAD', now())""",
+        [account.pk])
+    sql("SET LOCAL session_replication_role = DEFAULT")
+    assert reconcile()[0] == 1
+    findings = ReconciliationRun.objects.get().findings
+    assert [finding for finding in findings if finding["kind"] != "balance"] == [
+        {"kind": "entries_without_account", "account_id": 123456789, "entries": 1, "sum": "-4.0000"},
+        {"kind": "entries_without_transaction", "transaction_id": 987654321, "currency": "CAD", "sum": "0.0000"},
+    ]
+
+
+def test_an_empty_ledger_reconciles_clean(db):
+    run = reconcile_savings()
+    assert (run.is_clean, run.counts["transactions"], run.counts["entries"]) == (True, 0, 0)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_task_reconciles_in_its_own_snapshot(ledger, administrators):
     from savings.tasks import reconcile_savings_task
@@ -218,6 +239,34 @@ def test_the_nightly_task_reconciles_in_its_own_snapshot(ledger, administrators)
     result = reconcile_savings_task()
     run = ReconciliationRun.objects.get()
     assert result == {"run": str(run.public_id), "is_clean": True, "findings": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_connection_of_the_shared_snapshot_finds_drift(ledger, administrators, settings):
+    settings.SAVINGS_RECONCILIATION_CONNECTIONS = 3
+    held, released = ledger["held"], ledger["released"]
+    with transaction.atomic():
+        # Committed for real, with the deferred checks off while it is written.
+        sql("ALTER TABLE savings_entry DISABLE TRIGGER savings_entry_balanced")
+        sql("ALTER TABLE savings_transaction DISABLE TRIGGER savings_transaction_has_entries")
+        ((pk,),) = sql("""INSERT INTO savings_transaction (public_id, kind, source, reference, memo, created_at)
+                          VALUES (gen_random_uuid(), 'contribution', 'staff', '', '', now()) RETURNING id""")
+        sql("""INSERT INTO savings_entry (transaction_id, account_id, held, amount, currency, created_at)
+               VALUES (%s, %s, false, 2, 'CAD', now())""", [pk, released.pk])
+        sql("SET CONSTRAINTS ALL IMMEDIATE")
+        sql("ALTER TABLE savings_entry ENABLE TRIGGER savings_entry_balanced")
+        sql("ALTER TABLE savings_transaction ENABLE TRIGGER savings_transaction_has_entries")
+    sql("UPDATE savings_account SET held = held + 3 WHERE id = %s", [held.pk])
+
+    run = reconcile_savings()
+
+    assert run.reading.connections == 3
+    # The accounts, the counts, and one range per transaction id here (5 ids, fewer than 3 × 4 ranges).
+    assert [name for name, _nanoseconds in run.reading.queries] == [
+        "accounts", "counts", *[f"transactions {index}/5" for index in range(1, 6)]]
+    assert sorted((finding["kind"], finding.get("account") or finding.get("transaction_id"))
+                  for finding in run.findings) == [("balance", str(held.public_id)), ("unbalanced_transaction", pk)]
+    assert stored(held.pk) == (Decimal("0.0000"), Decimal("203.0000"))
 
 
 def test_the_nightly_task_is_scheduled(settings):

@@ -24,7 +24,8 @@ class Command(BaseCommand):
             f"Checked {counts.get('accounts', 0):,} accounts ({counts.get('worker_accounts', 0):,} of workers), "
             f"{counts.get('transactions', 0):,} transactions, {counts.get('entries', 0):,} entries "
             f"in {(run.finished_at - run.started_at) // MILLISECOND:,} ms "
-            f"(SQL {run.reading.sql_nanoseconds // 1_000_000:,} ms)."
+            f"(SQL {run.reading.sql_wall_nanoseconds // 1_000_000:,} ms on {run.reading.connections} connections, "
+            f"{run.reading.sql_nanoseconds // 1_000_000:,} ms added up)."
         )
         if verbosity > 1:
             for name, nanoseconds in run.reading.queries:
@@ -64,6 +65,12 @@ def describe(finding: dict) -> str:
     if kind == "unbalanced_transaction":
         return (f"DRIFT unbalanced transaction {finding['transaction']} (id {finding['transaction_id']}): "
                 f"entries sum to {finding['sum']} {finding['currency']}")
+    if kind == "entries_without_account":
+        return (f"DRIFT orphan    {finding['entries']} entries of account id {finding['account_id']}, which does "
+                f"not exist (sum {finding['sum']})")
+    if kind == "entries_without_transaction":
+        return (f"DRIFT orphan    entries of transaction id {finding['transaction_id']}, which does not exist "
+                f"(sum {finding['sum']} {finding['currency']})")
     if kind == "empty_transaction":
         return f"DRIFT empty     transaction {finding['transaction']} (id {finding['transaction_id']}) has no entries"
     return f"DRIFT {finding}"
