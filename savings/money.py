@@ -9,6 +9,7 @@ package (ISO's own table, kept up to date), not from a table of ours.
 from __future__ import annotations
 
 import decimal
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,9 +26,11 @@ DECIMAL_PLACES = 4
 MAX_AMOUNT = Decimal("1000000000")
 
 
+@functools.lru_cache(maxsize=512)
 def minor_unit(currency: str) -> int:
     """The number of decimals of ``currency`` (ISO 4217 exponent). Raises ``DomainError`` for a
-    code that is not an ISO currency or has no minor unit (gold, special drawing rights)."""
+    code that is not an ISO currency or has no minor unit (gold, special drawing rights).
+    Cached: a payroll of 5,000 lines asks it 15,000 times (the refusals are not cached)."""
     try:
         exponent = Currency(currency).exponent
     except ValueError:
