@@ -74,7 +74,8 @@ SESSION_SETTINGS = (
 # Per account: the entries summed per (account, held, contract, currency) in the balance index's
 # order, rolled up per account as they stream, then merged with the accounts (a full join: an
 # account without entries, entries without an account) and compared with the stored balances.
-# Returns the accounts that drifted, then one line of totals (``id`` and ``account_id`` NULL).
+# Returns the accounts that drifted (at most ``limit``, each with what is wrong), then one line
+# of totals as JSON (``totals``; NULL on the other lines): entries read, findings of each kind.
 ACCOUNTS_SQL = """
 WITH parts AS (
     SELECT e.account_id, e.held, e.contract_id, e.currency, sum(e.amount) AS amount, count(*) AS entries
@@ -94,20 +95,29 @@ WITH parts AS (
 ), checked AS (
     SELECT a.id, s.account_id, a.public_id, a.kind, a.currency, a.available, a.held,
            coalesce(s.available, 0.0000) AS entries_available, coalesce(s.held, 0.0000) AS entries_held,
-           coalesce(s.held_entries, 0) AS held_entries, s.first_currency, s.last_currency,
-           s.negative_contracts, s.negative_amounts, coalesce(s.entries, 0) AS entries
+           coalesce(s.held_entries, 0) AS held_entries, s.negative_contracts, s.negative_amounts,
+           coalesce(s.entries, 0) AS entries,
+           a.id IS NULL AS is_orphan,
+           coalesce(a.kind = 'worker' AND (a.available <> coalesce(s.available, 0.0000)
+                                           OR a.held <> coalesce(s.held, 0.0000)), false) AS is_balance,
+           coalesce(s.first_currency <> a.currency OR s.last_currency <> a.currency, false) AS is_currency,
+           coalesce(a.kind <> 'worker' AND s.held_entries > 0, false) AS is_held_on_system
     FROM savings_account a FULL JOIN sums s ON s.account_id = a.id
 )
-SELECT c.id, c.account_id, c.public_id, c.kind, c.currency, c.available, c.held, c.entries_available,
-       c.entries_held, c.held_entries, c.first_currency, c.last_currency, c.negative_contracts,
-       c.negative_amounts, c.entries
-FROM checked c
-WHERE c.id IS NULL
-   OR (c.kind = 'worker' AND (c.available <> c.entries_available OR c.held <> c.entries_held))
-   OR c.first_currency <> c.currency OR c.last_currency <> c.currency
-   OR (c.kind <> 'worker' AND c.held_entries > 0) OR c.negative_contracts IS NOT NULL
+(SELECT c.id, c.account_id, c.public_id, c.kind, c.currency, c.available, c.held, c.entries_available,
+        c.entries_held, c.held_entries, c.negative_contracts, c.negative_amounts, c.entries, c.is_orphan,
+        c.is_balance, c.is_currency, c.is_held_on_system, NULL::json AS totals
+ FROM checked c
+ WHERE c.is_orphan OR c.is_balance OR c.is_currency OR c.is_held_on_system OR c.negative_contracts IS NOT NULL
+ LIMIT %(limit)s)
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(c.entries)
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       json_build_object('entries', sum(c.entries),
+                         'entries_without_account', count(*) FILTER (WHERE c.is_orphan),
+                         'balance', count(*) FILTER (WHERE c.is_balance),
+                         'currency', count(*) FILTER (WHERE c.is_currency),
+                         'held_on_system_account', count(*) FILTER (WHERE c.is_held_on_system),
+                         'negative_held', coalesce(sum(cardinality(c.negative_contracts)), 0))
 FROM checked c
 """
 # How many entries of each account in ``ids`` are in another currency than the account's (for the
@@ -119,14 +129,20 @@ WHERE e.account_id = ANY(%s) AND e.currency <> a.currency GROUP BY e.account_id
 
 # Per transaction, over one range of ids: the entries summed per (transaction, currency) in the
 # transaction index's order, merged with the transactions (a full join: a transaction without
-# entries, entries without a transaction). Returns what does not add up.
+# entries, entries without a transaction). Returns what does not add up (at most ``limit``
+# lines), each line with the range's totals of each kind.
 TRANSACTIONS_SQL = """
-SELECT t.id, s.transaction_id, s.currency, s.amount
-FROM (SELECT id FROM savings_transaction WHERE id BETWEEN %(low)s AND %(high)s) t
-FULL JOIN (SELECT e.transaction_id, e.currency, sum(e.amount) AS amount
-           FROM savings_entry e WHERE e.transaction_id BETWEEN %(low)s AND %(high)s
-           GROUP BY e.transaction_id, e.currency) s ON s.transaction_id = t.id
-WHERE t.id IS NULL OR s.transaction_id IS NULL OR s.amount <> 0
+SELECT f.id, f.transaction_id, f.currency, f.amount,
+       count(*) FILTER (WHERE f.transaction_id IS NULL) OVER () AS empty,
+       count(*) FILTER (WHERE f.id IS NULL) OVER () AS orphans,
+       count(*) FILTER (WHERE f.id IS NOT NULL AND f.transaction_id IS NOT NULL) OVER () AS unbalanced
+FROM (SELECT t.id, s.transaction_id, s.currency, s.amount
+      FROM (SELECT id FROM savings_transaction WHERE id BETWEEN %(low)s AND %(high)s) t
+      FULL JOIN (SELECT e.transaction_id, e.currency, sum(e.amount) AS amount
+                 FROM savings_entry e WHERE e.transaction_id BETWEEN %(low)s AND %(high)s
+                 GROUP BY e.transaction_id, e.currency) s ON s.transaction_id = t.id
+      WHERE t.id IS NULL OR s.transaction_id IS NULL OR s.amount <> 0) f
+LIMIT %(limit)s
 """
 
 COUNTS_SQL = """
@@ -199,7 +215,7 @@ def read_ledger(*, connections: int | None = None) -> Reading:
             cursor.execute(statement)
         cursor.execute(ID_RANGE_SQL)
         low, high = cursor.fetchone()
-        jobs = [_Job("accounts", ACCOUNTS_SQL), _Job("counts", COUNTS_SQL),
+        jobs = [_Job("accounts", ACCOUNTS_SQL, {"limit": FINDINGS_KEPT}), _Job("counts", COUNTS_SQL),
                 *_transaction_jobs(low, high, RANGES_PER_CONNECTION * reading.connections)]
         started = time.perf_counter_ns()
         if reading.connections > 1:
@@ -213,10 +229,8 @@ def read_ledger(*, connections: int | None = None) -> Reading:
         _read_accounts(cursor, reading, jobs[0].rows)
         ((transactions, accounts, worker_accounts),) = jobs[1].rows
         reading.counts.update(transactions=transactions, accounts=accounts, worker_accounts=worker_accounts)
-        _read_transactions(cursor, reading, [row for job in jobs[2:] for row in job.rows])
-    for finding in reading.findings:
-        reading.counts[f"findings_{finding['kind']}"] += 1
-    reading.counts["findings"] = len(reading.findings)
+        _read_transactions(cursor, reading, [job.rows for job in jobs[2:]])
+    reading.counts["findings"] = sum(count for key, count in reading.counts.items() if key.startswith("findings_"))
     return reading
 
 
@@ -231,7 +245,8 @@ def _transaction_jobs(low: int | None, high: int | None, pieces: int) -> list[_J
         bounds = [(LOWEST_ID if index == 0 else start,
                    HIGHEST_ID if index == len(starts) - 1 else starts[index + 1] - 1)
                   for index, start in enumerate(starts)]
-    return [_Job(f"transactions {index + 1}/{len(bounds)}", TRANSACTIONS_SQL, {"low": first, "high": last})
+    return [_Job(f"transactions {index + 1}/{len(bounds)}", TRANSACTIONS_SQL,
+                 {"low": first, "high": last, "limit": FINDINGS_KEPT})
             for index, (first, last) in enumerate(bounds)]
 
 
@@ -277,54 +292,58 @@ def _run_shared(cursor, jobs: list[_Job], *, snapshot: str, helpers: int) -> Non
 
 
 def _read_accounts(cursor, reading: Reading, rows: list[tuple]) -> None:
-    *drifted, (*_, entries) = rows
-    reading.counts["entries"] = int(entries or 0)
-    negative = sorted({contract for row in drifted for contract in (row[12] or [])})
+    *drifted, totals_row = rows
+    totals = dict(totals_row[-1])
+    reading.counts["entries"] = int(totals.pop("entries") or 0)
+    for kind, count in totals.items():
+        if count:
+            reading.counts[f"findings_{kind}"] += int(count)
+    negative = sorted({contract for row in drifted for contract in (row[10] or [])})
     contracts = {}
     if negative:
         cursor.execute("SELECT id, public_id FROM contracts_contract WHERE id = ANY(%s)", [negative])
         contracts = dict(cursor.fetchall())
-    foreign = [row[0] for row in drifted if row[0] is not None and currency_differs(row)]
+    foreign = [row[0] for row in drifted if row[15]]
     foreign_entries = {}
     if foreign:
         cursor.execute(FOREIGN_ENTRIES_SQL, [foreign])
         foreign_entries = dict(cursor.fetchall())
-    for row in drifted:
-        (account_id, entries_account_id, public_id, kind, currency, available, held, entries_available,
-         entries_held, held_entries, _first, _last, negative_contracts, negative_amounts, count) = row
-        if account_id is None:
+    for (account_id, entries_account_id, public_id, kind, currency, available, held, entries_available, entries_held,
+         held_entries, negative_contracts, negative_amounts, count, is_orphan, is_balance, is_currency,
+         is_held_on_system, _totals) in drifted:
+        if is_orphan:
             reading.findings.append({"kind": NO_ACCOUNT, "account_id": entries_account_id, "entries": int(count),
                                      "sum": _text(entries_available + entries_held)})
             continue
         account = str(public_id)
-        if kind == "worker" and (available != entries_available or held != entries_held):
+        if is_balance:
             reading.findings.append({
                 "kind": BALANCE, "account": account, "currency": currency,
                 "stored_available": _text(available), "entries_available": _text(entries_available),
                 "available_difference": _text(available - entries_available),
                 "stored_held": _text(held), "entries_held": _text(entries_held),
                 "held_difference": _text(held - entries_held)})
-        if currency_differs(row):
+        if is_currency:
             reading.findings.append({"kind": CURRENCY, "account": account, "currency": currency,
                                      "entries": int(foreign_entries.get(account_id, 0))})
-        if kind != "worker" and held_entries:
+        if is_held_on_system:
             reading.findings.append({"kind": HELD_ON_SYSTEM_ACCOUNT, "account": account, "account_kind": kind,
                                      "entries": int(held_entries)})
-        pairs = sorted(zip(negative_contracts or [], negative_amounts or [], strict=True))
-        for contract_id, amount in pairs:
+        for contract_id, amount in sorted(zip(negative_contracts or [], negative_amounts or [], strict=True)):
             reading.findings.append({"kind": NEGATIVE_HELD, "account": account, "currency": currency,
                                      "contract": str(contracts.get(contract_id, contract_id)), "held": _text(amount)})
 
 
-def currency_differs(row: tuple) -> bool:
-    """Whether an account's entries (their first and last currency) are not all in its currency."""
-    currency, first, last = row[4], row[10], row[11]
-    return first is not None and (first != currency or last != currency)
-
-
-def _read_transactions(cursor, reading: Reading, rows: list[tuple]) -> None:
-    rows.sort(key=lambda row: (row[0] if row[0] is not None else row[1], row[2] or ""))
-    named = sorted({row[0] for row in rows if row[0] is not None})[:FINDINGS_KEPT]
+def _read_transactions(cursor, reading: Reading, pieces: list[list[tuple]]) -> None:
+    rows = []
+    for piece in pieces:
+        if piece:  # every line of a range carries the range's totals
+            empty, orphans, unbalanced = piece[0][4:]
+            reading.counts[f"findings_{EMPTY}"] += empty
+            reading.counts[f"findings_{NO_TRANSACTION}"] += orphans
+            reading.counts[f"findings_{UNBALANCED}"] += unbalanced
+            rows += [row[:4] for row in piece]
+    named = sorted({row[0] for row in rows if row[0] is not None})
     public_ids = {}
     if named:
         cursor.execute("SELECT id, public_id FROM savings_transaction WHERE id = ANY(%s)", [named])
@@ -334,10 +353,10 @@ def _read_transactions(cursor, reading: Reading, rows: list[tuple]) -> None:
             reading.findings.append({"kind": NO_TRANSACTION, "transaction_id": entries_transaction_id,
                                      "currency": currency, "sum": _text(amount)})
         elif entries_transaction_id is None:
-            reading.findings.append({"kind": EMPTY, "transaction": str(public_ids.get(transaction_id, "")),
+            reading.findings.append({"kind": EMPTY, "transaction": str(public_ids[transaction_id]),
                                      "transaction_id": transaction_id})
         else:
-            reading.findings.append({"kind": UNBALANCED, "transaction": str(public_ids.get(transaction_id, "")),
+            reading.findings.append({"kind": UNBALANCED, "transaction": str(public_ids[transaction_id]),
                                      "transaction_id": transaction_id, "currency": currency, "sum": _text(amount)})
 
 
