@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation bench-jobs wrk
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation bench-jobs bench-savings wrk
 
 install: $(STAMP) .env
 
@@ -68,6 +68,12 @@ bench-allocation: install
 # day, in a database of its own (twp_bench_jobs); BENCH_CONTRACTS=100000 for a tenth of it.
 bench-jobs: install
 	$(PY) -m bench.jobs
+
+# The savings ledger (issue 11, G11 and G12): one balance, the ledger page, the whole reconciliation
+# of 10,000,000 entries and a payroll of 5,000 lines, in a database of its own (twp_bench_savings);
+# the first run generates 100,000 workers and their ledger (about 5 minutes), later runs reuse it.
+bench-savings: install
+	$(PY) -m bench.savings
 
 wrk:
 	@if ! command -v wrk >/dev/null; then \

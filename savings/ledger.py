@@ -46,23 +46,33 @@ class Posting:
 
 def worker_accounts(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """The account ids of (worker id, currency) pairs, opening the missing ones (two postings
-    opening one account at once both get the same row: ``ON CONFLICT DO NOTHING``)."""
+    opening one account at once both get the same row: ``ON CONFLICT DO NOTHING``). One query
+    when every account exists (a payroll's usual case), three otherwise."""
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
-    workers, currencies = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
+    found = _worker_accounts(pairs)
+    missing = [pair for pair in pairs if pair not in found]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                INSERT INTO savings_account (public_id, created_at, updated_at, kind, worker_id, currency, available,
+                                             held)
+                SELECT gen_random_uuid(), now(), now(), 'worker', p.worker_id, p.currency, 0, 0
+                FROM unnest(%s::bigint[], %s::varchar[]) AS p(worker_id, currency)
+                ON CONFLICT (worker_id, currency) WHERE kind = 'worker' DO NOTHING
+            """, [[pair[0] for pair in missing], [pair[1] for pair in missing]])
+        found.update(_worker_accounts(missing))
+    return found
+
+
+def _worker_accounts(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
     with connection.cursor() as cursor:
-        cursor.execute("""
-            INSERT INTO savings_account (public_id, created_at, updated_at, kind, worker_id, currency, available, held)
-            SELECT gen_random_uuid(), now(), now(), 'worker', p.worker_id, p.currency, 0, 0
-            FROM unnest(%s::bigint[], %s::varchar[]) AS p(worker_id, currency)
-            ON CONFLICT (worker_id, currency) WHERE kind = 'worker' DO NOTHING
-        """, [workers, currencies])
         cursor.execute("""
             SELECT a.worker_id, a.currency, a.id FROM savings_account a
             JOIN unnest(%s::bigint[], %s::varchar[]) AS p(worker_id, currency)
               ON a.worker_id = p.worker_id AND a.currency = p.currency AND a.kind = 'worker'
-        """, [workers, currencies])
+        """, [[pair[0] for pair in pairs], [pair[1] for pair in pairs]])
         return {(worker_id, currency): pk for worker_id, currency, pk in cursor.fetchall()}
 
 

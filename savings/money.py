@@ -9,6 +9,7 @@ package (ISO's own table, kept up to date), not from a table of ours.
 from __future__ import annotations
 
 import decimal
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,9 +26,11 @@ DECIMAL_PLACES = 4
 MAX_AMOUNT = Decimal("1000000000")
 
 
+@functools.lru_cache(maxsize=512)
 def minor_unit(currency: str) -> int:
     """The number of decimals of ``currency`` (ISO 4217 exponent). Raises ``DomainError`` for a
-    code that is not an ISO currency or has no minor unit (gold, special drawing rights)."""
+    code that is not an ISO currency or has no minor unit (gold, special drawing rights).
+    Cached: a payroll of 5,000 lines asks it 15,000 times (the refusals are not cached)."""
     try:
         exponent = Currency(currency).exponent
     except ValueError:
@@ -103,7 +106,8 @@ class Money:
         """``rate`` % of this amount, rounded half up to the currency's minor unit (the expected
         deduction a posted one is compared with)."""
         places = Decimal(1).scaleb(-minor_unit(self.currency))
-        return Money((self.amount * rate / 100).quantize(places, rounding=decimal.ROUND_HALF_UP), self.currency)
+        exact = self.amount * rate / 100  # Decimal division: Money holds a Decimal, and rate is one
+        return Money(exact.quantize(places, rounding=decimal.ROUND_HALF_UP), self.currency)
 
     def __str__(self) -> str:
         return f"{self.amount:.{minor_unit(self.currency)}f} {self.currency}"

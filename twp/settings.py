@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.document_expiry_alerts_task",
         "schedule": crontab(hour=11, minute=15),
     },
+    # The savings ledger proves it adds up (savings.reconciliation): read-only, one snapshot, a
+    # few seconds of SQL at 10,000,000 entries; before the jobs above, while the offices are closed.
+    "reconcile-savings": {
+        "task": "savings.tasks.reconcile_savings_task",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "purge-idempotency-records": {
         "task": "twp.tasks.purge_idempotency_records_task",
         "schedule": crontab(hour=9, minute=0),
@@ -211,6 +217,9 @@ CELERY_BEAT_SCHEDULE = {
 # Rows per transaction of the nightly jobs (contracts.jobs): their queries grow with batches,
 # never with rows, and they hold one batch in memory.
 JOB_BATCH_SIZE = env.int("JOB_BATCH_SIZE", default=500)
+# Database connections the savings reconciliation reads the ledger on at once (one snapshot,
+# savings.reconciliation): one per core the database server can spare at night.
+SAVINGS_RECONCILIATION_CONNECTIONS = env.int("SAVINGS_RECONCILIATION_CONNECTIONS", default=2)
 
 # Idempotency-Key answers (twp.idempotency): kept this many days; a second request with a key
 # still being processed waits this long for the first before it answers 409.

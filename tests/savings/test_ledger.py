@@ -12,6 +12,7 @@ from contracts.returns import contract_confirm_return, expected_return_open
 from savings.contributions import LineErrors, contribution_reverse, contributions_post
 from savings.ledger import Line, Posting, post, system_account, worker_accounts
 from savings.models import Account, Contribution, Entry, LedgerTransaction, Source
+from tests.helpers import with_teeth
 from tests.savings.conftest import contract_of, payroll_line
 from twp.exceptions import Conflict, DomainError
 
@@ -129,27 +130,59 @@ def _entry(running, employer_a_user):
     return Entry.objects.first()
 
 
+def refusal(write) -> str | None:
+    """Run ``write(cursor)`` in a savepoint: the database's refusal, or None if it went through.
+    (An assertion on it, not ``pytest.raises``, so that a teeth variant fails as an assertion.)"""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            write(cursor)
+    except IntegrityError as error:
+        return str(error)
+    return None
+
+
+def without_the_append_only_trigger(monkeypatch):
+    """Drops the trigger that refuses UPDATE and DELETE of entries (rolled back with the test).
+    The deferred balance checks go too: the test's teardown runs them, and they would refuse the
+    transaction whose entry this variant changed, which is not what this variant is about."""
+    without_the_deferred_balance_check(monkeypatch)
+    connection.cursor().execute("DROP TRIGGER savings_entry_append_only ON savings_entry")
+
+
+def without_the_deferred_balance_check(monkeypatch):
+    """Drops both constraint triggers that check a transaction's balance at commit (the entries'
+    and the transaction's own), rolled back with the test."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER savings_entry_balanced ON savings_entry")
+        cursor.execute("DROP TRIGGER savings_transaction_has_entries ON savings_transaction")
+
+
+@with_teeth(without_the_append_only_trigger)
 @pytest.mark.parametrize("statement", ["UPDATE savings_entry SET amount = amount + 1 WHERE id = %s",
                                        "DELETE FROM savings_entry WHERE id = %s"])
-def test_the_database_refuses_to_change_or_delete_an_entry(running, employer_a_user, statement):
+def test_the_database_refuses_to_change_or_delete_an_entry(safeguard, running, employer_a_user, statement):
     entry = _entry(running, employer_a_user)
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(statement, [entry.pk])
+    refused = refusal(lambda cursor: cursor.execute(statement, [entry.pk]))
+    assert "append-only" in (refused or ""), f"the database let {statement.split()[0]} through"
     assert Entry.objects.get(pk=entry.pk).amount == Decimal("100.00")
 
 
-def test_the_database_refuses_an_unbalanced_transaction_at_commit(running, employer_a_user):
+@with_teeth(without_the_deferred_balance_check)
+def test_the_database_refuses_an_unbalanced_transaction_at_commit(safeguard, running, employer_a_user):
     account = worker_accounts([(running.worker_id, "CAD")])[running.worker_id, "CAD"]
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("""INSERT INTO savings_transaction (public_id, kind, source, reference, memo, created_at)
-                              VALUES (gen_random_uuid(), 'contribution', 'api', '', '', now()) RETURNING id""")
-            (pk,) = cursor.fetchone()
-            cursor.execute("""INSERT INTO savings_entry (transaction_id, account_id, held, amount, currency,
-                              created_at) VALUES (%s, %s, false, 5, 'CAD', now())""", [pk, account])
+
+    def write_unbalanced(cursor):
+        cursor.execute("""INSERT INTO savings_transaction (public_id, kind, source, reference, memo, created_at)
+                          VALUES (gen_random_uuid(), 'contribution', 'api', '', '', now()) RETURNING id""")
+        (pk,) = cursor.fetchone()
+        cursor.execute("""INSERT INTO savings_entry (transaction_id, account_id, held, amount, currency,
+                          created_at) VALUES (%s, %s, false, 5, 'CAD', now())""", [pk, account])
         # Inside the transaction the entry is in and the balance moved: the check waits for commit.
         assert balances(account) == (Decimal("5"), Decimal("0"))
-        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    refused = refusal(write_unbalanced)
+    assert "does not balance" in (refused or ""), "an unbalanced transaction was let through"
     assert (LedgerTransaction.objects.count(), balances(account)) == (0, (Decimal("0"), Decimal("0")))
 
 
