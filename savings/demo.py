@@ -10,6 +10,7 @@ from contracts.models import Contract, ContractStatus
 from employers.models import EmployerMembership
 from savings.contributions import contributions_post
 from savings.models import Source
+from savings.money import Money
 
 DEMO_WEEKS = 6
 
@@ -25,15 +26,16 @@ def load_demo_savings(*, program) -> int:
         poster = posters.get(contract.request.employer_id)
         if poster is None:
             continue
-        gross = (contract.wage_amount * contract.hours_per_week).quantize(Decimal("0.01"))
-        deduction = (gross * program.savings_rate_default / 100).quantize(Decimal("0.01"))
+        gross = Money((contract.wage_amount * contract.hours_per_week).quantize(Decimal("0.01")),
+                      contract.wage_currency)
+        deduction = gross.percent(program.savings_rate_default)
         lines = []
         for week in range(DEMO_WEEKS):
             start = contract.start_date + datetime.timedelta(weeks=week)
             if start + datetime.timedelta(days=6) > contract.end_date:
                 break
             lines.append({"contract": contract, "period_start": start, "period_end": start + datetime.timedelta(days=6),
-                          "gross_pay": str(gross), "amount": str(deduction)})
+                          "gross_pay": gross.text, "amount": deduction.text})
         if lines:
             posted += len(contributions_post(by=poster, lines=lines, source=Source.PORTAL, reference="demo"))
     return posted

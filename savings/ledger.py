@@ -111,8 +111,9 @@ def post(postings: Sequence[Posting], *, by, source: str, reference: str = "") -
         with connection.cursor() as cursor:
             # The balance checks run at commit, after the entries: a caller that made the
             # transaction's constraints immediate (the bulk data generators do) would otherwise
-            # check a transaction before its entries are in.
-            cursor.execute("SET CONSTRAINTS savings_entry_balanced, savings_transaction_has_entries DEFERRED")
+            # check a transaction before its entries are in. Every deferrable constraint goes back
+            # to its default (deferred) for the rest of the transaction.
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("""
                 INSERT INTO savings_transaction (public_id, kind, reverses_id, by_id, source, reference, memo,
                                                  created_at)
