@@ -70,6 +70,9 @@ class Account(PublicIdModel, TimestampedModel):
         WORKER = "worker", _("Worker's savings")
         REMITTANCES_IN_TRANSIT = "remittances", _("Employer remittances in transit")
         PAYOUTS_IN_TRANSIT = "payouts", _("Payouts in transit")
+        # Money that has left the program for the worker (a posted payout); a failed bank payout
+        # comes back from here.
+        PAID_OUT = "paid_out", _("Paid out to workers")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     worker = models.ForeignKey(Worker, verbose_name=_("worker"), on_delete=models.PROTECT, null=True, blank=True,
@@ -117,6 +120,14 @@ class LedgerTransaction(PublicIdModel):
         CONTRIBUTION = "contribution", _("Contribution")
         REVERSAL = "reversal", _("Reversal")
         RELEASE = "release", _("Release on return")
+        # An administrator's release of an absconded contract's held money (savings.releases).
+        HELD_RELEASE = "held_release", _("Release by an administrator")
+        # Payouts (savings.payouts): reserve moves available money to payouts in transit; post
+        # pays it out; void (or expiry) brings it back; a failed bank payout reverses a post.
+        PAYOUT_RESERVE = "payout_reserve", _("Payout reserved")
+        PAYOUT_POST = "payout_post", _("Payout paid")
+        PAYOUT_VOID = "payout_void", _("Payout voided or expired")
+        PAYOUT_FAILURE = "payout_failure", _("Payout failed at the bank")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # A transaction is reversed at most once (the unique one-to-one).
@@ -327,3 +338,184 @@ class ReconciliationRun(PublicIdModel):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {'clean' if self.is_clean else 'DRIFT'}"
+
+
+class PayoutQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see the payouts of the workers they see; administrators all; employers and
+        integration clients none (DESIGN.md: employers never see savings)."""
+        if not user.is_authenticated:
+            return self.none()
+        role = user.viewing_role
+        if role == Role.ADMINISTRATOR:
+            return self
+        if role == Role.STAFF:
+            return self.filter(worker__in=Worker.objects.visible_to(user))
+        return self.none()
+
+    def open(self):
+        return self.filter(status=Payout.Status.RESERVED)
+
+
+class Payout(PublicIdModel, TimestampedModel):
+    """Available savings paid to a worker (or, after a death, to the beneficiary on the worker's
+    record): to a Mexican bank account (CLABE) or in cash at the worker's home state office.
+
+    Two phases in the ledger (savings.payouts): the request reserves the money (available →
+    payouts in transit) exactly once; then it is paid (posted), or voided, or expires. Above the
+    program's threshold a second person approves before it can be paid, never the requester; a
+    change of the destination after approval withdraws the approval. A bank payout that fails
+    after it was paid is reversed (the money is available again) and shows for follow-up. The
+    bank's conversion to pesos is recorded as a fact; the ledger never converts."""
+
+    class Method(models.TextChoices):
+        BANK = "bank", _("Bank transfer (CLABE)")
+        CASH = "cash", _("Cash at the state office")
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        PAID = "paid", _("Paid")
+        VOIDED = "voided", _("Voided")
+        EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Failed at the bank")
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="payouts")
+    # The account's worker, kept here so that payouts are scoped like workers without a join.
+    worker = models.ForeignKey(Worker, verbose_name=_("worker"), on_delete=models.PROTECT, related_name="payouts")
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    clabe = models.CharField(_("CLABE"), max_length=18, blank=True)
+    payee_name = models.CharField(_("paid to"), max_length=200)
+    to_beneficiary = models.BooleanField(_("to the beneficiary"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
+    needs_approval = models.BooleanField(_("needs a second person's approval"), default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("reservation expires at"))
+    # The ledger transactions of each phase: a payout reserves exactly once (the one-to-one).
+    reservation = models.OneToOneField(LedgerTransaction, verbose_name=_("reservation"), on_delete=models.PROTECT,
+                                       related_name="payout_reserved")
+    settlement = models.OneToOneField(LedgerTransaction, verbose_name=_("payment"), on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="payout_settled")
+    release = models.OneToOneField(LedgerTransaction, verbose_name=_("money returned"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="payout_released")
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("paid by"), on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="+")
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Cash: the identity document checked at the counter and the number on the signed receipt.
+    identity_document = models.CharField(_("identity document checked"), max_length=200, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=40, blank=True)
+    # Bank: the bank's reference, and its conversion to pesos as the bank reported it.
+    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    received_currency = models.CharField(_("currency received"), max_length=3, blank=True)
+    received_amount = models.DecimalField(_("amount received"), max_digits=18, decimal_places=2, null=True,
+                                          blank=True)
+    exchange_rate = models.DecimalField(_("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("voided by"), on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Why it was voided, or what the bank said when it failed.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Failed bank payouts stay on the follow-up list until staff mark them followed up.
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+
+    objects = PayoutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["worker", "-id"], name="savings_payout_worker_idx"),
+            # The expiry job reads the open reservations by their deadline.
+            models.Index(fields=["expires_at"], name="savings_payout_open_idx", condition=Q(status="reserved")),
+            models.Index(fields=["-id"], name="savings_payout_failed_idx",
+                         condition=Q(status="failed", followed_up_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(name="savings_payout_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="savings_payout_currency_iso", condition=ISO_CODE),
+            # Four eyes: whoever approves is never whoever asked.
+            models.CheckConstraint(name="savings_payout_four_eyes",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by"))),
+            models.CheckConstraint(name="savings_payout_approval_complete",
+                                   condition=Q(approved_by__isnull=True, approved_at__isnull=True)
+                                   | Q(approved_by__isnull=False, approved_at__isnull=False)),
+            models.CheckConstraint(name="savings_payout_destination",
+                                   condition=Q(method="bank", clabe__regex=r"^[0-9]{18}$")
+                                   | Q(method="cash", clabe="")),
+            # Each status has exactly the ledger transactions of its phases.
+            models.CheckConstraint(name="savings_payout_phases", condition=(
+                Q(status="reserved", settlement__isnull=True, release__isnull=True)
+                | Q(status="paid", settlement__isnull=False, release__isnull=True, paid_at__isnull=False)
+                | Q(status__in=["voided", "expired"], settlement__isnull=True, release__isnull=False,
+                    closed_at__isnull=False)
+                | Q(status="failed", method="bank", settlement__isnull=False, release__isnull=False,
+                    closed_at__isnull=False))),
+            # Nothing above the threshold is paid without the second person.
+            models.CheckConstraint(name="savings_payout_paid_only_approved",
+                                   condition=~Q(status="paid") | Q(needs_approval=False)
+                                   | Q(approved_by__isnull=False)),
+            models.CheckConstraint(name="savings_payout_cash_paid_has_identity",
+                                   condition=~Q(status="paid", method="cash") | ~Q(identity_document="")),
+            models.CheckConstraint(name="savings_payout_conversion_all_or_none",
+                                   condition=Q(received_currency="", received_amount__isnull=True,
+                                               exchange_rate__isnull=True)
+                                   | Q(received_currency__regex=r"^[A-Z]{3}$", received_amount__gt=0,
+                                       exchange_rate__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.worker} · {self.money} · {self.get_status_display()}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class HeldReleaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(account__in=Account.objects.visible_to(user))
+
+
+class HeldRelease(PublicIdModel):
+    """An administrator's release of the money held against an absconded contract (savings.releases),
+    with the reason on record: e.g. the worker died (then it is paid to the beneficiary on the
+    worker's record, whose name is kept here as it was)."""
+
+    class Reason(models.TextChoices):
+        DEATH = "death", _("The worker died")
+        RETURNED_UNRECORDED = "returned", _("The worker came home; the return was not recorded in time")
+        OTHER = "other", _("Other (explained)")
+
+    contract = models.OneToOneField(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
+                                    related_name="held_release")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT,
+                                related_name="held_releases")
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    explanation = models.TextField(_("explanation"))
+    beneficiary_name = models.CharField(_("beneficiary"), max_length=200, blank=True)
+    transaction = models.OneToOneField(LedgerTransaction, verbose_name=_("transaction"), on_delete=models.PROTECT,
+                                       related_name="held_release")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
+                           related_name="+")
+    created_at = models.DateTimeField(_("released at"), auto_now_add=True)
+
+    objects = HeldReleaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("release of held money")
+        verbose_name_plural = _("releases of held money")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(name="savings_held_release_explained", condition=~Q(explanation="")),
+            models.CheckConstraint(name="savings_held_release_death_has_beneficiary",
+                                   condition=~Q(reason="death") | ~Q(beneficiary_name="")),
+        ]
+
+    def __str__(self):
+        return f"{self.contract}: {self.get_reason_display()}"

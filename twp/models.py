@@ -27,6 +27,11 @@ def default_reminder_days() -> list[int]:
     return [14, 3]
 
 
+def default_unclaimed_reminder_days() -> list[int]:
+    """Unclaimed savings: the worker and the office hear 90, 180 and 365 days after the return."""
+    return [90, 180, 365]
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` calendar months later (the month's last day when it is shorter)."""
     month_index = day.month - 1 + months
@@ -347,6 +352,21 @@ class Program(TimestampedModel):
                                            default=Decimal("25"), db_default=Decimal("25"))
     savings_rate_default = models.DecimalField(_("savings rate: default (%)"), max_digits=5, decimal_places=2,
                                                default=Decimal("10"), db_default=Decimal("10"))
+    # Payouts (savings.payouts): above this amount (in the account's currency) a second member of
+    # the home state office or an administrator approves; a reservation not paid within these
+    # many days expires and the money is available again.
+    payout_approval_threshold = models.DecimalField(
+        _("payouts: amount above which a second person approves"), max_digits=14, decimal_places=2,
+        default=Decimal("1000"), db_default=Decimal("1000"))
+    payout_reservation_days = models.PositiveSmallIntegerField(
+        _("payouts: days a reservation stays open"), default=7, db_default=7)
+    # Unclaimed savings (savings.unclaimed): available money of workers returned more than this
+    # many days ago with no payout is reported; reminders go out at each of the steps (days after
+    # the return), once per step.
+    unclaimed_after_days = models.PositiveSmallIntegerField(
+        _("unclaimed savings: days after the return"), default=90, db_default=90)
+    unclaimed_reminder_days = ArrayField(models.PositiveSmallIntegerField(), default=default_unclaimed_reminder_days,
+                                         verbose_name=_("unclaimed savings: reminders (days after the return)"))
 
     objects = ProgramQuerySet.as_manager()
 
@@ -360,6 +380,10 @@ class Program(TimestampedModel):
             models.CheckConstraint(name="program_savings_rates_in_order", condition=Q(
                 savings_rate_min__gte=0, savings_rate_min__lte=F("savings_rate_default"),
                 savings_rate_default__lte=F("savings_rate_max"), savings_rate_max__lte=25)),
+            models.CheckConstraint(name="program_payout_threshold_not_negative",
+                                   condition=Q(payout_approval_threshold__gte=0)),
+            models.CheckConstraint(name="program_payout_reservation_days_positive",
+                                   condition=Q(payout_reservation_days__gte=1)),
             models.CheckConstraint(name="program_min_weeks_positive", condition=Q(min_contract_weeks__gte=1)),
             models.CheckConstraint(name="program_min_hours_positive", condition=Q(min_total_hours__gte=1)),
             models.CheckConstraint(
