@@ -209,6 +209,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "savings.tasks.reconcile_savings_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Payout reservations past their deadline give the money back (savings.payouts); then the
+    # reminders of unclaimed savings (savings.unclaimed), after the return reminders.
+    "expire-payouts": {
+        "task": "savings.tasks.expire_payouts_task",
+        "schedule": crontab(hour=10, minute=15),
+    },
+    "unclaimed-savings-reminders": {
+        "task": "savings.tasks.remind_unclaimed_savings_task",
+        "schedule": crontab(hour=11, minute=30),
+    },
     "purge-idempotency-records": {
         "task": "twp.tasks.purge_idempotency_records_task",
         "schedule": crontab(hour=9, minute=0),
