@@ -162,7 +162,7 @@ def test_a_death_releases_to_the_beneficiary_on_record_only(absconded, administr
 
 def test_staff_may_not_release_and_a_running_contract_is_refused(absconded, staff_tlaxcala, administrator,
                                                                  program, employer_a, worksite_a):
-    account, contract = absconded
+    _account, contract = absconded
     with pytest.raises(PermissionDenied):
         release_held_money(contract, reason="other", explanation="x", by=staff_tlaxcala)
     running = saved(program, employer_a, worksite_a, status=ContractStatus.ACTIVE, held=True)
