@@ -157,7 +157,8 @@ def statement_pdf(statement: Statement) -> bytes:
         pdf.ln(3)
         _text(pdf, _("Opening balance: %(total)s (available %(available)s, held %(held)s)") % {
             "total": statement.money(statement.opening.total),
-            "available": statement.money(statement.opening.available), "held": statement.money(statement.opening.held)}, style="B")
+            "available": statement.money(statement.opening.available),
+            "held": statement.money(statement.opening.held)}, style="B")
         pdf.ln(2)
         widths = (34, 86, 30, 30)
         pdf.set_font("Helvetica", "B", 9)
@@ -177,7 +178,8 @@ def statement_pdf(statement: Statement) -> bytes:
         pdf.ln(3)
         _text(pdf, _("Closing balance: %(total)s (available %(available)s, held %(held)s)") % {
             "total": statement.money(statement.closing.total),
-            "available": statement.money(statement.closing.available), "held": statement.money(statement.closing.held)}, style="B")
+            "available": statement.money(statement.closing.available),
+            "held": statement.money(statement.closing.held)}, style="B")
         return bytes(pdf.output())
 
 
