@@ -401,6 +401,9 @@ SPECTACULAR_SETTINGS = {
         "LedgerTransactionKindEnum": "savings.models.LedgerTransaction.Kind",
         "LedgerSourceEnum": "savings.models.Source",
         "ContributionStatusEnum": "savings.models.Contribution.Status",
+        "PayoutMethodEnum": "savings.models.Payout.Method",
+        "PayoutStatusEnum": "savings.models.Payout.Status",
+        "HeldReleaseReasonEnum": "savings.models.HeldRelease.Reason",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
 from savings.contributions import MAX_LINES
-from savings.models import Account, Contribution, Entry, LedgerTransaction, Source
+from savings.models import Account, Contribution, Entry, HeldRelease, LedgerTransaction, Payout, Source
 from savings.money import Money
 from twp.models import ImportJob
 
@@ -167,3 +167,108 @@ class SavingsRateSerializer(serializers.Serializer):
         "The worker's chosen rate, percent of gross pay, within the program's bounds, e.g. “12.50”."))
     version = serializers.IntegerField(required=False, min_value=1,
                                        help_text=_("The version you last read: an older one is refused (409)."))
+
+
+# --- Payouts, unclaimed savings, releases (issue 12) ---------------------------------------------
+class PayoutSerializer(serializers.ModelSerializer):
+    """A payout of a worker's available savings: reserved, then paid, or voided, expired, or failed
+    at the bank (the money is then available again)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    worker = serializers.SerializerMethodField()
+    account = serializers.UUIDField(source="account.public_id", read_only=True)
+    amount = MoneyField()
+    method = serializers.ChoiceField(choices=Payout.Method.choices, read_only=True)
+    status = serializers.ChoiceField(choices=Payout.Status.choices, read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, allow_null=True)
+    paid_by = serializers.CharField(source="paid_by.username", read_only=True, allow_null=True)
+    received_amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True, allow_null=True,
+                                               coerce_to_string=True)
+    exchange_rate = serializers.DecimalField(max_digits=18, decimal_places=8, read_only=True, allow_null=True,
+                                             coerce_to_string=True)
+
+    class Meta:
+        model = Payout
+        fields = ["id", "worker", "account", "amount", "currency", "method", "clabe", "payee_name", "to_beneficiary",
+                  "status", "needs_approval", "requested_by", "approved_by", "approved_at", "expires_at", "paid_by",
+                  "paid_at", "identity_document", "receipt_number", "bank_reference", "received_currency",
+                  "received_amount", "exchange_rate", "reason", "closed_at", "followed_up_at", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(AccountWorkerSerializer)
+    def get_worker(self, payout) -> dict:
+        return {"id": str(payout.worker.public_id), "name": payout.worker.full_name}
+
+
+class PayoutRequestSerializer(serializers.Serializer):
+    worker = serializers.UUIDField(help_text=_("The worker, of your state office."))
+    amount = serializers.CharField(max_length=30, help_text=_(
+        "A decimal string in the account's currency, at most what is available, e.g. “250.00”."))
+    currency = serializers.CharField(max_length=3, help_text=_("The account's currency (ISO 4217), e.g. CAD."))
+    method = serializers.ChoiceField(choices=Payout.Method.choices)
+    clabe = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                  help_text=_("For a bank transfer: the 18-digit CLABE."))
+    to_beneficiary = serializers.BooleanField(required=False, default=False, help_text=_(
+        "Pay the beneficiary on the worker's record instead of the worker."))
+
+
+class PayoutPaySerializer(serializers.Serializer):
+    identity_document = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                              help_text=_("Cash: the identity document checked at the counter."))
+    receipt_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    bank_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class PayoutReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class PayoutDestinationSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payout.Method.choices)
+    clabe = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class PayoutConversionSerializer(serializers.Serializer):
+    received_currency = serializers.CharField(max_length=3, default="MXN")
+    received_amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
+                                               coerce_to_string=True)
+    exchange_rate = serializers.DecimalField(max_digits=18, decimal_places=8, min_value=Decimal("0.00000001"),
+                                             coerce_to_string=True)
+
+
+class UnclaimedSerializer(serializers.Serializer):
+    """An account whose available savings nobody claimed since the worker came home."""
+
+    account = serializers.UUIDField(source="public_id")
+    worker = serializers.SerializerMethodField()
+    state_of_origin = serializers.CharField(source="worker.state_of_origin")
+    currency = serializers.CharField()
+    available = MoneyField()
+    returned_on = serializers.DateField()
+    days_since_return = serializers.IntegerField()
+
+    @extend_schema_field(AccountWorkerSerializer)
+    def get_worker(self, account) -> dict:
+        return {"id": str(account.worker.public_id), "name": account.worker.full_name}
+
+
+class HeldReleaseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    contract = serializers.UUIDField(source="contract.public_id", read_only=True)
+    account = serializers.UUIDField(source="account.public_id", read_only=True)
+    reason = serializers.ChoiceField(choices=HeldRelease.Reason.choices, read_only=True)
+    transaction = serializers.UUIDField(source="transaction.public_id", read_only=True)
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = HeldRelease
+        fields = ["id", "contract", "account", "reason", "explanation", "beneficiary_name", "transaction", "by",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class HeldReleaseRequestSerializer(serializers.Serializer):
+    contract = serializers.UUIDField(help_text=_("An absconded contract with money held against it."))
+    reason = serializers.ChoiceField(choices=HeldRelease.Reason.choices)
+    explanation = serializers.CharField(max_length=2000)

@@ -28,6 +28,7 @@ from employers.api.views import UUID_PATTERN
 from employers.models import employer_of
 from savings.api import serializers
 from savings.api.filtersets import AccountFilterSet, ContributionFilterSet
+from savings.api.statements import StatementMixin
 from savings.contributions import LineErrors, contribution_reverse, contributions_post
 from savings.models import Account, Contribution, Entry, Source
 from savings.money import DECIMAL_PLACES, MAX_DIGITS
@@ -98,7 +99,7 @@ class PostsPayroll(permissions.BasePermission):
         return user.viewing_role == Role.EMPLOYER and employer_of(user) is not None
 
 
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AccountViewSet(StatementMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Savings accounts: administrators see all (the program's system accounts too); office staff
     those of the workers they see; employers and every other caller none (an empty list, 404 on an
     account). Amounts are decimal strings with the currency's decimals."""
@@ -111,7 +112,7 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         accounts = Account.objects.visible_to(self.request.user)
-        if self.action == "entries":  # the page shows entries only: no balance to sum
+        if self.action in ("entries", "statement"):  # entries only: no balance to sum
             return accounts
         return account_rows(accounts).order_by("-id")
 
