@@ -138,6 +138,22 @@ def employer_records(program, employer_a, employer_b, worksite_a, worksite_b, em
     (made["contribution"],) = contributions_post(by=employer_a_user, lines=[payroll_line(made["running"])],
                                                  source=Source.PORTAL)
     made["account"] = Account.objects.get(kind=Account.Kind.WORKER, worker=made["running"].worker)
+    # The worker home from last season's contract with savings available, and a payout of them
+    # reserved by their state office (the payouts' actions act on it; employers must get 404).
+    from decimal import Decimal
+
+    from savings.ledger import Line, Posting, post, system_account, worker_accounts
+    from savings.models import LedgerTransaction
+    from savings.money import Money
+    from savings.payouts import request_payout
+
+    home = worker_accounts([(worker_tlaxcala.pk, "CAD")])[(worker_tlaxcala.pk, "CAD")]
+    post([Posting(LedgerTransaction.Kind.CONTRIBUTION, [
+        Line(home, Decimal("500.00"), "CAD"),
+        Line(system_account(Account.Kind.REMITTANCES_IN_TRANSIT, "CAD"), Decimal("-500.00"), "CAD")])],
+        by=None, source=Source.SYSTEM)
+    made["payout"] = request_payout(worker=worker_tlaxcala, amount=Money(Decimal("50.00"), "CAD"), method="cash",
+                                    by=staff_tlaxcala)
     return made
 
 
@@ -149,6 +165,10 @@ def savings_ids(records) -> dict:
         "/api/v1/savings/contributions/{id}/": records["contribution"],
         "/api/v1/savings/contributions/{id}/reverse/": records["contribution"],
         "/api/v1/contracts/{id}/savings-rate/": records["running"],
+        "/api/v1/savings/accounts/{id}/statement/": records["account"],
+        **{f"/api/v1/savings/payouts/{{id}}/{action}": records["payout"]
+           for action in ("", "approve/", "pay/", "void/", "fail/", "destination/", "conversion/", "follow-up/",
+                          "receipt/")},
     }
 
 
