@@ -47,6 +47,10 @@ class Line:
     amount: Decimal
     balance: Decimal  # available + held after this line
 
+    @property
+    def kind_label(self) -> str:
+        return _kind_label(self.kind)
+
 
 @dataclass(frozen=True)
 class Statement:

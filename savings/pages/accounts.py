@@ -21,6 +21,7 @@ from contracts.models import Contract
 from savings.forms import AccountSearchForm
 from savings.models import Account, Entry
 from savings.pages.common import StaffOr404Mixin, page_size, parse_uuid
+from savings.payouts import may_request
 from workers.models import Worker
 from workers.validators import CURP_PATTERN, normalize_curp
 
@@ -139,6 +140,8 @@ class AccountDetailView(StaffOr404Mixin, View):
         return render(request, self.template_name, {
             "account": account, "worker": account.worker, "held": [
                 (contract, amount, contract.pk in visible) for contract, amount in held],
+            "may_request_payout": may_request(request.user, account.worker) and account.available > 0,
+            "may_release": request.user.is_administrator,
             "entries": rows, "next_url": next_url, "first_url": "?" if before else None,
         })
 
