@@ -163,7 +163,7 @@ def test_the_statement_page_and_its_files(sign_in, staff_tlaxcala, account):
 
 
 def test_the_unclaimed_report(sign_in, staff_tlaxcala, staff_edomex, program, employer_a, worksite_a):
-    account, seen = home(program, employer_a, worksite_a, staff_tlaxcala)
+    account, _seen = home(program, employer_a, worksite_a, staff_tlaxcala)
     long_ago = program.today() - datetime.timedelta(days=100)
     Contract.objects.filter(worker=account.worker).update(start_date=long_ago - datetime.timedelta(days=70))
     ExpectedReturn.objects.filter(contract__worker=account.worker).update(seen_home_on=long_ago)
