@@ -15,26 +15,29 @@ Transfers are left out: a transfer needs the worker's consent and a second reque
 (contracts.life), and its money rule (held until the chain's last contract returns) is proven in
 tests/savings/test_ledger.py.
 
-A failure prints the seed (``--hypothesis-seed=…`` reproduces it) and the failing steps; the run
-asserts that at least ``EXAMPLES`` examples ran."""
+A failure prints the seed (``LEDGER_SEED=<seed>`` runs the same examples again), the failing steps
+and a ``@reproduce_failure`` blob; the run asserts that at least ``EXAMPLES`` examples ran."""
 
+import os
+import random
+import sys
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     consumes,
+    get_state_machine_test,
     initialize,
     invariant,
     multiple,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from contracts.models import Contract, ContractStatus
@@ -313,7 +316,15 @@ def test_the_ledger_keeps_its_invariants_whatever_happens(program, employer_a, w
                     "employer_user": employer_a_user, "staff": staff_tlaxcala,
                     "desks": [second_staff(office_tlaxcala, f"desk.{n}") for n in range(4)]}
     Ledger.examples = 0
-    run_state_machine_as_test(Ledger, settings=settings(
+    # A random seed each run, printed on failure; LEDGER_SEED=<seed> runs the same examples again.
+    chosen = int(os.environ.get("LEDGER_SEED") or random.SystemRandom().getrandbits(32))
+    test = seed(chosen)(get_state_machine_test(Ledger, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=15, deadline=None, database=None, print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]))
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])))
+    try:
+        test()
+    except BaseException:
+        print(f"\nThe ledger's property test failed with seed {chosen}: rerun it with LEDGER_SEED={chosen}",
+              file=sys.stderr)
+        raise
     assert Ledger.examples >= EXAMPLES
