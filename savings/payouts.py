@@ -108,7 +108,7 @@ def request_payout(*, worker: Worker, amount: Money, method: str, clabe: str = "
         (reservation,) = post([Posting(LedgerTransaction.Kind.PAYOUT_RESERVE, [
             Line(account.pk, -amount.amount, amount.currency),
             Line(system_account(Account.Kind.PAYOUTS_IN_TRANSIT, amount.currency), amount.amount, amount.currency),
-        ], memo=f"payout to {worker.curp}")], by=by, source=Source.STAFF)
+        ], memo=f"payout ({method})")], by=by, source=Source.STAFF)
         return Payout.objects.create(
             account=account, worker=worker, amount=amount.amount, currency=amount.currency, method=method,
             clabe=clabe, to_beneficiary=to_beneficiary,
