@@ -8,6 +8,7 @@
   catches the bug it is about.
 """
 
+import threading
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,3 +112,27 @@ def with_teeth(*breakages: Callable) -> pytest.MarkDecorator:
         ],
         indirect=True,
     )
+
+
+def race(sends) -> list:
+    """Run each send in its own thread (and database connection), all released at once by a
+    barrier; return what each returned or raised, in order (the caller judges every outcome)."""
+    barrier = threading.Barrier(len(sends))
+    outcomes: list = [None] * len(sends)
+
+    def run(index, send):
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = send()
+        except BaseException as error:  # every outcome is judged by the test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(sends)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    return outcomes

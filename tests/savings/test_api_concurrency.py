@@ -10,7 +10,6 @@ unique constraint the key cannot even be claimed (``ON CONFLICT`` has nothing to
 and the requests fail; without the idempotency layer at all, the pay-period rule still lets only
 one line through, but the other forty-nine get refusals instead of the first answer."""
 
-import threading
 from collections import Counter
 
 import pytest
@@ -19,7 +18,7 @@ from rest_framework.test import APIClient
 
 from savings.api import views
 from savings.models import Contribution, Entry, LedgerTransaction
-from tests.helpers import with_teeth
+from tests.helpers import race, with_teeth
 from tests.savings.conftest import payroll_line
 from twp.models import IdempotencyRecord
 
@@ -52,30 +51,6 @@ def unique_key_restored():
         IdempotencyRecord.objects.all().delete()
         with connection.schema_editor() as editor:
             editor.add_constraint(IdempotencyRecord, ONE_ANSWER)
-
-
-def race(sends) -> list:
-    """Run each send in its own thread (and database connection), all released at once; return
-    what each returned or raised."""
-    barrier = threading.Barrier(len(sends))
-    outcomes: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = send()
-        except BaseException as error:  # every outcome is judged by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return outcomes
 
 
 def sender(user, body, key):

@@ -21,7 +21,6 @@ and a ``@reproduce_failure`` blob; the run asserts that at least ``EXAMPLES`` ex
 import os
 import random
 import sys
-import threading
 from decimal import Decimal
 
 import pytest
@@ -46,6 +45,7 @@ from savings import payouts
 from savings.contributions import LineErrors, contribution_reverse, contributions_post
 from savings.models import Account, Contribution, Payout, Source
 from savings.money import Money
+from tests.helpers import race
 from tests.savings.conftest import contract_of, payroll_line
 from tests.savings.payout_fixtures import second_staff
 from tests.savings.test_payouts import GOOD_CLABE
@@ -286,28 +286,6 @@ class Ledger(RuleBasedStateMachine):
             total = sum((payout.amount for payout in claimed), Decimal(0))
             # A reversal that would take back money already paid out is refused: out ≤ saved.
             assert total == money["out"] <= money["saved"], (worker_id, total, money)
-
-
-def race(sends) -> list:
-    barrier = threading.Barrier(len(sends))
-    outcomes: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = send()
-        except BaseException as error:  # every outcome is judged by the caller
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a payout request hung"
-    return outcomes
 
 
 def test_the_ledger_keeps_its_invariants_whatever_happens(program, employer_a, worksite_a, employer_a_user,

@@ -8,7 +8,6 @@ lock alone must hold. The variant without the lock (``with_teeth``) reads 100 at
 reserves at each one and overdraws, and must fail.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,7 @@ from django.db import connection
 from savings import ledger, payouts
 from savings.models import Account, Payout
 from savings.money import Money
-from tests.helpers import with_teeth
+from tests.helpers import race, with_teeth
 from tests.savings.payout_fixtures import saved, second_staff
 from twp.exceptions import DomainError
 
@@ -47,28 +46,6 @@ def only_the_lock():
         cursor.execute("TRUNCATE savings_account CASCADE")
     with connection.schema_editor() as editor:
         editor.add_constraint(Account, NOT_NEGATIVE)
-
-
-def race(sends) -> list:
-    barrier = threading.Barrier(len(sends))
-    outcomes: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = send()
-        except BaseException as error:  # every outcome is judged by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return outcomes
 
 
 @with_teeth(without_the_lock)
