@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "employers",
     "contracts",
     "savings",
+    "observatory",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,8 @@ JOB_BATCH_SIZE = env.int("JOB_BATCH_SIZE", default=500)
 # Database connections the savings reconciliation reads the ledger on at once (one snapshot,
 # savings.reconciliation): one per core the database server can spare at night.
 SAVINGS_RECONCILIATION_CONNECTIONS = env.int("SAVINGS_RECONCILIATION_CONNECTIONS", default=2)
+# How long the public Observatory's tables are kept before they are computed again (seconds).
+OBSERVATORY_CACHE_SECONDS = env.int("OBSERVATORY_CACHE_SECONDS", default=3600)
 
 # Idempotency-Key answers (twp.idempotency): kept this many days; a second request with a key
 # still being processed waits this long for the first before it answers 409.
