@@ -153,6 +153,8 @@ OPEN_BEFORE_SECOND_FACTOR = {
     "admin:login", "admin:logout", "admin:password_change", "admin:password_change_done",
     # Public by design: anyone verifies a certificate by its code, signed in or not.
     "certificate-verify", "certificate-verify-api",
+    # Public by design: the Observatory's open statistics (their API refuses a half-signed-in session).
+    "observatory", "observatory-table",
     # Public by design: employers sign up, and colleagues accept invitations, before they have an account.
     "employer-sign-up", "employer-sign-up-regions", "employer-invitation-accept",
 }
