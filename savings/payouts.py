@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from localflavor.mx.forms import MXCLABEField
 
 from contracts.models import Contract, ContractStatus
-from savings.ledger import Line, Posting, post, system_account
+from savings.ledger import Line, Posting, lock_accounts, post, system_account
 from savings.models import Account, LedgerTransaction, Payout, Source
 from savings.money import Money
 from twp.exceptions import DomainError, InvalidTransition
@@ -91,6 +91,8 @@ def request_payout(*, worker: Worker, amount: Money, method: str, clabe: str = "
     now = now or timezone.now()
     if not may_request(by, worker):
         raise PermissionDenied(_("Only staff of the worker's home state office may request a payout."))
+    if amount.amount <= 0:
+        raise DomainError(_("The amount must be greater than zero."), field="amount")
     if method not in Method.values:
         raise DomainError(_("Choose how the money is paid."), field="method")
     clabe = validate_clabe(clabe) if method == Method.BANK else ""
@@ -200,13 +202,17 @@ def void_payout(payout: Payout, *, by, reason: str, now=None) -> Payout:
 
 def expire_payouts(*, now=None, batch_size: int = 500) -> int:
     """Give back the money of reservations past their deadline (nightly; run twice, the second
-    run finds nothing). Each payout in its own transaction, skipping rows another run holds."""
+    run finds nothing). One transaction per batch, skipping payouts another run (or a desk paying
+    or voiding one) holds. The batch's worker accounts are locked up front in id order, as every
+    posting locks them: given back one by one in deadline order, a batch would take them out of
+    order and deadlock with a payroll posting to two of the same workers."""
     now = now or timezone.now()
     expired = 0
     while True:
         with transaction.atomic():
             batch = list(Payout.objects.select_for_update(skip_locked=True)
                          .filter(status=Status.RESERVED, expires_at__lte=now).order_by("expires_at", "id")[:batch_size])
+            lock_accounts(payout.account_id for payout in batch)
             for payout in batch:
                 _give_back(payout, Status.EXPIRED, by=None, reason="", now=now)
         expired += len(batch)

@@ -13,6 +13,7 @@ from contracts.models import ContractStatus
 from savings import payouts
 from savings.models import Account, Entry, LedgerTransaction, Payout
 from savings.money import Money
+from savings.tasks import expire_payouts_task
 from tests.savings.payout_fixtures import saved, second_staff
 from twp.exceptions import DomainError, InvalidTransition
 
@@ -103,6 +104,15 @@ def test_never_more_than_is_available(account, staff_tlaxcala):
         request(account, staff_tlaxcala, "20.01")
     assert refused.value.field == "amount"
     assert balances(account) == (Decimal("20.00"), Decimal("0")) and Payout.objects.count() == 1
+
+
+@pytest.mark.parametrize("amount", ["0.00", "-30.00"])
+def test_an_amount_not_above_zero_is_refused_by_the_service_itself(account, staff_tlaxcala, amount):
+    with pytest.raises(DomainError) as refused:
+        request(account, staff_tlaxcala, amount)
+    assert refused.value.field == "amount"
+    assert balances(account) == (Decimal("100.00"), Decimal("0")) and not Payout.objects.exists()
+    assert not LedgerTransaction.objects.filter(kind=K.PAYOUT_RESERVE).exists()
 
 
 def test_only_the_home_state_office_requests(account, staff_ontario, administrator, office_ontario):
@@ -212,6 +222,16 @@ def test_voiding_gives_the_money_back(account, staff_tlaxcala):
     assert system_balance(Account.Kind.PAYOUTS_IN_TRANSIT) == 0 and every_transaction_balances()
 
 
+def test_a_payout_is_voided_once(account, staff_tlaxcala):
+    payout = request(account, staff_tlaxcala)
+    payouts.void_payout(payout, by=staff_tlaxcala, reason="Asked twice by mistake")
+    before = (LedgerTransaction.objects.count(), balances(account))
+    with pytest.raises(InvalidTransition) as refused:
+        payouts.void_payout(payout, by=staff_tlaxcala, reason="again")
+    assert refused.value.current == Payout.Status.VOIDED  # the API answers 409
+    assert (LedgerTransaction.objects.count(), balances(account)) == before
+
+
 def test_reservations_expire_after_the_programs_days_once(account, staff_tlaxcala, program):
     payout = request(account, staff_tlaxcala)
     almost = payout.expires_at - datetime.timedelta(seconds=1)
@@ -220,9 +240,31 @@ def test_reservations_expire_after_the_programs_days_once(account, staff_tlaxcal
     assert payouts.expire_payouts(now=payout.expires_at) == 0
     payout.refresh_from_db()
     assert payout.status == Payout.Status.EXPIRED and payout.release.kind == K.PAYOUT_VOID
+    assert (payout.release.source, payout.release.by, payout.closed_by) == ("system", None, None)
     assert balances(account) == (Decimal("100.00"), Decimal("0"))
+    assert system_balance(Account.Kind.PAYOUTS_IN_TRANSIT) == 0 and every_transaction_balances()
     with pytest.raises(InvalidTransition):
         payouts.pay_payout(payout, by=staff_tlaxcala, identity_document="INE")
+
+
+def test_the_nightly_task_expires_as_of_the_time_it_is_given_once(account, staff_tlaxcala):
+    payout = request(account, staff_tlaxcala)
+    assert expire_payouts_task(as_of=(payout.expires_at - datetime.timedelta(minutes=1)).isoformat()) == {
+        "expired": 0}
+    assert expire_payouts_task(as_of=payout.expires_at.isoformat()) == {"expired": 1}
+    assert expire_payouts_task(as_of=payout.expires_at.isoformat()) == {"expired": 0}
+    assert expire_payouts_task() == {"expired": 0}  # now: nothing left
+    assert Payout.objects.get().status == Payout.Status.EXPIRED
+    assert balances(account) == (Decimal("100.00"), Decimal("0"))
+    assert LedgerTransaction.objects.filter(kind=K.PAYOUT_VOID).count() == 1
+
+
+def test_expiry_works_in_batches(program, employer_a, worksite_a, staff_tlaxcala):
+    accounts = [saved(program, employer_a, worksite_a) for _ in range(3)]
+    reserved = [request(account, staff_tlaxcala) for account in accounts]
+    assert payouts.expire_payouts(now=max(p.expires_at for p in reserved), batch_size=2) == 3
+    assert all(balances(account) == (Decimal("100.00"), Decimal("0")) for account in accounts)
+    assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.EXPIRED}
 
 
 def test_an_expired_reservation_not_yet_swept_cannot_be_paid(account, staff_tlaxcala):
