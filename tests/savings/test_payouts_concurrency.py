@@ -8,13 +8,16 @@ lock alone must hold. The variant without the lock (``with_teeth``) reads 100 at
 reserves at each one and overdraws, and must fail.
 """
 
+import threading
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from savings import ledger, payouts
-from savings.models import Account, Payout
+from savings.models import Account, LedgerTransaction, Payout, Source
 from savings.money import Money
 from tests.helpers import race, with_teeth
 from tests.savings.payout_fixtures import saved, second_staff
@@ -64,3 +67,62 @@ def test_eight_payouts_of_30_from_100_at_once_reserve_exactly_three(safeguard, o
         account.refresh_from_db()
         assert account.available == Decimal("10.00"), f"trial {trial}"
         assert Payout.objects.filter(account=account).count() == 3
+
+
+def expiry_in_deadline_order(monkeypatch):
+    """Give the batch back payout by payout (each posting locking its own account) without first
+    locking the batch's accounts in id order."""
+    monkeypatch.setattr(payouts, "lock_accounts", lambda ids: None)
+
+
+def waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        # Asked inside a transaction: its snapshot of the statistics is cleared before each look.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
+
+
+@with_teeth(expiry_in_deadline_order)
+def test_the_nightly_expiry_and_a_payroll_to_the_same_workers_do_not_deadlock(
+        safeguard, program, employer_a, worksite_a, staff_tlaxcala):
+    """The expiry job meets a payroll posting (which locks accounts in id order, as every posting
+    does) on two workers whose reservations expire in the opposite order. The payroll holds the
+    first account; once the job waits on a lock, the payroll takes the second. Without the job's
+    up-front lock in id order it holds the second account already: PostgreSQL finds a deadlock and
+    aborts one of the two."""
+    first, second = (saved(program, employer_a, worksite_a) for _ in range(2))
+    assert first.pk < second.pk
+    reserved = {account.pk: payouts.request_payout(worker=account.worker, amount=Money(Decimal("30.00"), "CAD"),
+                                                   method=Payout.Method.CASH, by=staff_tlaxcala)
+                for account in (first, second)}
+    deadline = reserved[first.pk].expires_at
+    # The second account's reservation is due first, so the job reaches it first.
+    Payout.objects.filter(pk=reserved[second.pk].pk).update(expires_at=deadline - timedelta(hours=1))
+    remittances = ledger.system_account(Account.Kind.REMITTANCES_IN_TRANSIT, "CAD")
+    payroll_holds_first = threading.Event()
+
+    def payroll():
+        with transaction.atomic():
+            ledger.lock_accounts([first.pk])
+            payroll_holds_first.set()
+            waited = time.monotonic()
+            while not waiting_for_a_lock():
+                assert time.monotonic() - waited < 10, "the expiry job never waited"
+                time.sleep(0.01)
+            ledger.post([ledger.Posting(LedgerTransaction.Kind.CONTRIBUTION, [
+                ledger.Line(first.pk, Decimal("5.00"), "CAD"), ledger.Line(second.pk, Decimal("5.00"), "CAD"),
+                ledger.Line(remittances, Decimal("-10.00"), "CAD")])], by=None, source=Source.SYSTEM)
+        return "posted"
+
+    def expiry():
+        assert payroll_holds_first.wait(timeout=10)
+        return payouts.expire_payouts(now=deadline)
+
+    outcomes = race([payroll, expiry])
+    assert outcomes == ["posted", 2], outcomes
+    for account in (first, second):
+        account.refresh_from_db()
+        assert (account.available, account.held) == (Decimal("105.00"), Decimal("0"))
+    assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.EXPIRED}
