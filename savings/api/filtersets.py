@@ -1,11 +1,11 @@
-"""Filters of the savings accounts and contributions lists (the API's ``savings/accounts/`` and
-``savings/contributions/``). Lists are scoped by ``visible_to`` before they are filtered, so an id
+"""Filters of the savings accounts, contributions and payouts lists (the API's ``savings/accounts/``,
+``savings/contributions/`` and ``savings/payouts/``). Lists are scoped by ``visible_to`` before they are filtered, so an id
 outside the caller's scope matches nothing."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from savings.models import Account, Contribution
+from savings.models import Account, Contribution, Payout
 from workers.models import Worker, search_text
 
 
@@ -46,3 +46,19 @@ class ContributionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Contribution
         fields = ["contract", "status", "is_flagged", "period_from", "period_to"]
+
+
+class PayoutFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Payout.Status.choices)
+    method = django_filters.ChoiceFilter(label=_("Method"), choices=Payout.Method.choices)
+    worker = django_filters.UUIDFilter(label=_("Worker"), field_name="worker__public_id")
+    follow_up = django_filters.BooleanFilter(label=_("Failed at the bank and not yet followed up"),
+                                             method="filter_follow_up")
+
+    class Meta:
+        model = Payout
+        fields = ["status", "method", "worker", "follow_up"]
+
+    def filter_follow_up(self, queryset, name, value):
+        waiting = {"status": Payout.Status.FAILED, "followed_up_at__isnull": True}
+        return queryset.filter(**waiting) if value else queryset.exclude(**waiting)

@@ -21,6 +21,7 @@ from contracts.models import Contract
 from employers.api.views import UUID_PATTERN
 from savings import payouts
 from savings.api import serializers
+from savings.api.filtersets import PayoutFilterSet
 from savings.api.statements import pdf_response
 from savings.api.views import IDEMPOTENCY_KEY
 from savings.models import Account, HeldRelease, Payout
@@ -49,14 +50,15 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     them (the money is reserved at once, never more than is available); above the program's
     threshold a second person approves; then the office pays (cash with the identity document
     checked, or a bank transfer to the CLABE), or voids it; a reservation not paid in time expires.
-    ``?status=failed`` lists the bank payouts that came back, for follow-up."""
+    ``?follow_up=true`` lists the bank payouts that came back and still wait for follow-up
+    (``?status=failed`` all that came back); ``?worker=`` one worker's payouts."""
 
     serializer_class = serializers.PayoutSerializer
     permission_classes = [permissions.IsAuthenticated, ProgramStaffWrites]
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     lookup_value_regex = UUID_PATTERN
-    filterset_fields = ["status", "method"]
+    filterset_class = PayoutFilterSet
 
     def get_queryset(self):
         return payout_rows(Payout.objects.visible_to(self.request.user)).order_by("-id")

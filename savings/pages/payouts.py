@@ -31,7 +31,7 @@ from savings.api.statements import pdf_response
 from savings.forms import DateInput, IdempotentForm, amount_input
 from savings.models import Account, HeldRelease, Payout
 from savings.money import Money
-from savings.pages.common import SignedInMixin, StaffOr404Mixin, page_size, post_once
+from savings.pages.common import SignedInMixin, StaffOr404Mixin, page_size, parse_uuid, post_once
 from savings.releases import release_held_money
 from savings.statements import receipt_pdf, statement, statement_csv, statement_pdf
 from savings.unclaimed import unclaimed_accounts
@@ -109,8 +109,9 @@ def _payout(request, public_id) -> Payout:
 
 
 class PayoutListView(StaffOr404Mixin, View):
-    """The payouts the person sees, newest first, filtered by status (``?status=``) or the failed
-    bank payouts still to follow up (``?follow_up=1``)."""
+    """The payouts the person sees, newest first, filtered by status (``?status=``), method
+    (``?method=``), worker (``?worker=`` their id, from the account page) or the failed bank
+    payouts still to follow up (``?follow_up=1``)."""
 
     def get(self, request):
         rows = (Payout.objects.visible_to(request.user)
@@ -118,15 +119,28 @@ class PayoutListView(StaffOr404Mixin, View):
         status = request.GET.get("status", "")
         if status in Payout.Status.values:
             rows = rows.filter(status=status)
+        else:
+            status = ""
+        method = request.GET.get("method", "")
+        if method in Payout.Method.values:
+            rows = rows.filter(method=method)
+        else:
+            method = ""
+        worker_id = parse_uuid(request.GET.get("worker", ""))
+        if worker_id is not None:
+            rows = rows.filter(worker__public_id=worker_id)
         follow_up = request.GET.get("follow_up") == "1"
         if follow_up:
             rows = rows.filter(status=Payout.Status.FAILED, followed_up_at__isnull=True)
         page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
-        query = {key: value for key, value in (("status", status), ("follow_up", "1" if follow_up else ""))
-                 if value}
+        query = {key: value for key, value in (("status", status), ("method", method),
+                                               ("worker", str(worker_id or "")),
+                                               ("follow_up", "1" if follow_up else "")) if value}
         return render(request, "savings/payout_list.html", {
-            "page": page, "payouts": page.object_list, "status": status, "follow_up": follow_up,
-            "statuses": Payout.Status.choices, "page_query": urlencode(query), "shown": "payouts"})
+            "page": page, "payouts": page.object_list, "status": status, "method": method,
+            "worker_id": worker_id, "follow_up": follow_up, "statuses": Payout.Status.choices,
+            "methods": Payout.Method.choices, "is_filtered": bool(query), "page_query": urlencode(query),
+            "shown": "payouts"})
 
 
 class PayoutRequestView(StaffOr404Mixin, View):
