@@ -25,6 +25,7 @@ from fpdf import FPDF
 
 from savings.models import Account, Entry, Payout
 from savings.money import Money
+from twp.models import Office
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ def receipt_pdf(payout: Payout) -> bytes:
                              (_("Paid to"), payout.payee_name),
                              (_("Amount"), str(payout.money)),
                              (_("Method"), str(payout.get_method_display())),
+                             (_("Office"), _paying_office(payout)),
                              (_("Identity document checked"), payout.identity_document or "-"),
                              (_("Paid on"), _local(payout.paid_at) if payout.paid_at else "-"),
                              (_("Reference"), str(payout.public_id))):
@@ -209,3 +211,12 @@ def receipt_pdf(payout: Payout) -> bytes:
         for signer in (_("Signature of the person paid"), _("Signature of the office staff")):
             _text(pdf, f"{signer}: ________________________________", size=11, height=10)
         return bytes(pdf.output())
+
+
+def _paying_office(payout: Payout) -> str:
+    """The office that paid: the payer's, else (an administrator paid) the worker's home state office."""
+    payer = payout.paid_by
+    office = payer.office if payer is not None and payer.office_id else (
+        Office.objects.filter(kind=Office.Kind.STATE_OFFICE, mexican_states__contains=[payout.worker.state_of_origin])
+        .order_by("id").first())
+    return office.name if office is not None else "-"

@@ -1,6 +1,6 @@
 """Filters of the savings accounts, contributions and payouts lists (the API's ``savings/accounts/``,
-``savings/contributions/`` and ``savings/payouts/``). Lists are scoped by ``visible_to`` before they are filtered, so an id
-outside the caller's scope matches nothing."""
+``savings/contributions/`` and ``savings/payouts/``). Lists are scoped by ``visible_to`` before they
+are filtered, so an id outside the caller's scope matches nothing."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
