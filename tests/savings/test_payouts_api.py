@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from contracts.models import Contract, ContractStatus
@@ -212,3 +213,130 @@ def test_lists_cost_the_same_queries_at_any_length(personas, world, program, emp
         payouts.request_payout(worker=account.worker, amount=cad("5.00"), method=Payout.Method.CASH,
                                by=staff_tlaxcala)
     assert_constant_queries(client, PAYOUTS)
+
+
+# --- Filters, integration clients, the receipt's contents ----------------------------------------
+def test_the_list_filters_by_worker_method_and_follow_up(personas, world, program, employer_a, worksite_a,
+                                                         staff_tlaxcala):
+    other = saved(program, employer_a, worksite_a)
+    theirs = payouts.request_payout(worker=other.worker, amount=cad("5.00"), method=Payout.Method.CASH,
+                                    by=staff_tlaxcala)
+    client = client_of(personas["staff_tlaxcala"])
+
+    def ids(**params):
+        response = client.get(PAYOUTS, params)
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(worker=str(other.worker.public_id)) == {str(theirs.public_id)}
+    assert ids(worker=str(world["worker"])) == {str(world[name]) for name in ("payout", "big", "paid_cash",
+                                                                             "paid_bank")}
+    assert ids(method="bank") == {str(world["big"]), str(world["paid_bank"])}
+    assert ids(worker=str(uuid.uuid4())) == set()
+    assert ids(follow_up="true") == set()
+    client.post(PAID_BANK.format(**world) + "fail/", {"reason": "Account closed"}, format="json", headers=key())
+    assert ids(follow_up="true") == ids(status="failed") == {str(world["paid_bank"])}
+    client.post(PAID_BANK.format(**world) + "follow-up/", {}, format="json", headers=key())
+    assert ids(follow_up="true") == set() and ids(status="failed") == {str(world["paid_bank"])}
+    assert str(world["paid_bank"]) in ids(follow_up="false")
+    assert client.get(PAYOUTS, {"method": "cheque"}).status_code == 400
+    assert client.get(PAYOUTS, {"worker": "not-a-uuid"}).status_code == 400
+    # Another office's staff filtering by the worker still find nothing.
+    assert client_of(personas["staff_quebec"]).get(PAYOUTS, {"worker": str(world["worker"])}).json()["results"] == []
+
+
+@pytest.fixture
+def integration_clients(administrator, employer_a, office_tlaxcala):
+    """Tokens of Tlaxcala's office system and of employer A's payroll system."""
+    from employers.services import service_account_create
+    from tests.savings.test_api import token_client
+    from twp.models import ServiceScope
+
+    office = service_account_create(username="sne.tlaxcala", scope=ServiceScope.OFFICE, office=office_tlaxcala,
+                                    by=administrator)
+    payroll = service_account_create(username="payroll.a", scope=ServiceScope.EMPLOYER, employer=employer_a,
+                                     by=administrator)
+    return {"office": token_client(office, administrator)[0], "employer": token_client(payroll, administrator)[0]}
+
+
+def test_integration_clients_read_as_their_scope_and_never_change_a_payout(integration_clients, world):
+    office, employer = integration_clients["office"], integration_clients["employer"]
+    before = state()
+    # An office's system reads what its office sees; an employer's sees no savings at all.
+    assert {row["id"] for row in office.get(PAYOUTS).json()["results"]} >= {str(world["payout"])}
+    assert office.get(PAYOUT.format(**world)).status_code == 200
+    assert office.get(PAID_CASH.format(**world) + "receipt/").status_code == 200
+    assert employer.get(PAYOUTS).json()["results"] == []
+    assert employer.get(PAYOUT.format(**world)).status_code == 404
+    assert employer.get(PAID_CASH.format(**world) + "receipt/").status_code == 404
+    # Neither requests, pays or voids: the people of the office do.
+    for client in (office, employer):
+        assert client.post(PAYOUTS, filled(NEW_PAYOUT, world), format="json", headers=key()).status_code == 403
+        for action, body in (("pay/", {"identity_document": "INE"}), ("void/", {"reason": "x"}), ("approve/", {})):
+            assert client.post(PAYOUT.format(**world) + action, body, format="json",
+                               headers=key()).status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"amount": "0.00"}, "amount"),
+    ({"amount": "-5.00"}, "amount"),
+    ({"amount": "abc"}, "amount"),
+    ({"currency": "MXN"}, "amount"),  # no MXN account: nothing available in it
+    ({"method": "cheque"}, "method"),
+    ({"method": "bank", "clabe": ""}, "clabe"),
+    ({"to_beneficiary": True}, "to_beneficiary"),
+])
+def test_a_refused_request_names_its_field_and_reserves_nothing(personas, world, body, field):
+    from workers.models import Worker
+
+    Worker.objects.filter(public_id=world["worker"]).update(beneficiary_name="")
+    before = state()
+    response = client_of(personas["staff_tlaxcala"]).post(PAYOUTS, {**filled(NEW_PAYOUT, world), **body},
+                                                          format="json", headers=key())
+    assert response.status_code == 400, response.json()
+    answer = response.json()
+    assert field in answer or answer.get("field") == field, answer
+    assert state() == before
+
+
+def test_refusals_of_the_actions(personas, world):
+    client = client_of(personas["staff_tlaxcala"])
+    before = state()
+    cash_conversion = client.post(PAID_CASH.format(**world) + "conversion/",
+                                  {"received_amount": "100.00", "exchange_rate": "13.2"}, format="json", headers=key())
+    assert cash_conversion.json() == {"detail": "Only a bank payout has a conversion."}
+    assert client.post(PAID_CASH.format(**world) + "fail/", {"reason": "x"}, format="json",
+                       headers=key()).status_code == 400  # cash does not fail at a bank
+    assert client.post(PAYOUT.format(**world) + "void/", {"reason": ""}, format="json",
+                       headers=key()).status_code == 400
+    assert client.post(PAYOUT.format(**world) + "destination/", {"method": "bank", "clabe": "123"}, format="json",
+                       headers=key()).status_code == 400
+    assert client.post(PAYOUT.format(**world) + "conversion/", {"received_amount": "1", "exchange_rate": "1"},
+                       format="json", headers=key()).status_code == 409  # not paid yet
+    assert client.post(PAID_BANK.format(**world) + "pay/", {}, format="json", headers=key()).status_code == 409
+    assert client.post(PAYOUT.format(**world) + "pay/", {"identity_document": "INE"}, format="json").status_code \
+        == 400  # no Idempotency-Key
+    assert state() == before
+
+
+def test_an_action_replayed_with_its_key_acts_once(personas, world):
+    client, headers = client_of(personas["staff_tlaxcala"]), key()
+    url = PAYOUT.format(**world) + "pay/"
+    first = client.post(url, {"identity_document": "INE 9"}, format="json", headers=headers)
+    again = client.post(url, {"identity_document": "INE 9"}, format="json", headers=headers)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.PAYOUT_POST).count() == 3  # 2 in world
+
+
+def test_the_receipt_in_the_workers_language_with_everything_to_sign(personas, world, office_tlaxcala):
+    payout = Payout.objects.select_related("worker").get(public_id=world["paid_cash"])
+    assert payout.worker.preferred_language == "es"
+    response = client_of(personas["staff_tlaxcala"]).get(PAID_CASH.format(**world) + "receipt/")
+    assert response["Content-Disposition"] == f'attachment; filename="receipt-{payout.receipt_number}.pdf"'
+    text = response.content
+    for shown in ("Recibo de pago de ahorros", payout.receipt_number, payout.worker.curp, "10.00 CAD", "INE 1",
+                  "Oficina: " + office_tlaxcala.name, "Firma de quien recibe el pago",
+                  timezone.localtime(payout.paid_at).strftime("%Y-%m-%d %H:%M")):
+        assert shown.encode("latin-1") in text, shown
