@@ -195,3 +195,103 @@ def test_an_administrator_releases_absconded_money_after_confirming(sign_in, adm
     assert (account.available, account.held) == (Decimal("100.00"), Decimal("0"))
     again = client.post(url, {**form, "idempotency_key": str(uuid.uuid4()), "confirm": "1"})
     assert again.status_code == 400 and HeldRelease.objects.count() == 1
+
+
+def form_of(**fields):
+    return {**fields, "idempotency_key": str(uuid.uuid4())}
+
+
+def test_a_bank_payout_through_the_pages_fails_and_is_followed_up(sign_in, staff_tlaxcala, account):
+    payout = reserve(account, staff_tlaxcala, "40.00", method=Payout.Method.BANK, clabe=GOOD_CLABE)
+    url = f"/savings/payouts/{payout.public_id}/"
+    client = sign_in(staff_tlaxcala)
+    page = client.get(url)
+    assert b'id="id_bank_reference"' in page.content and b'id="id_identity_document"' not in page.content
+    assert b'id="receipt-link"' not in page.content
+    assert client.post(url + "pay/", form_of(bank_reference="SPEI 42")).status_code == 302
+    page = client.get(url)
+    assert b'id="fail-form"' in page.content and b'id="conversion-form"' in page.content
+    assert client.get(url + "receipt.pdf").status_code == 404  # a bank transfer has no cash receipt
+    refused = client.post(url + "conversion/", form_of(received_amount="0", exchange_rate="13.2"))
+    assert refused.status_code == 400 and "received_amount" in refused.context["conversion_form"].errors
+    assert client.post(url + "conversion/", form_of(received_amount="528.80", exchange_rate="13.22")).status_code \
+        == 302
+    assert client.post(url + "fail/", form_of(reason="")).status_code == 400
+    assert client.post(url + "fail/", form_of(reason="Account closed")).status_code == 302
+    payout.refresh_from_db()
+    assert (payout.status, payout.received_amount, payout.bank_reference) == ("failed", Decimal("528.80"), "SPEI 42")
+    account.refresh_from_db()
+    assert account.available == Decimal("2000.00")
+    listed = client.get(PAYOUTS, {"follow_up": "1"})
+    assert [row.pk for row in listed.context["payouts"]] == [payout.pk]
+    assert b'id="follow-up-form"' in client.get(url).content
+    assert client.post(url + "follow-up/", form_of()).status_code == 302
+    assert list(client.get(PAYOUTS, {"follow_up": "1"}).context["payouts"]) == []
+    assert [row.pk for row in client.get(PAYOUTS, {"status": "failed"}).context["payouts"]] == [payout.pk]
+
+
+def test_changing_the_destination_on_the_page_withdraws_the_approval(sign_in, staff_tlaxcala, office_tlaxcala,
+                                                                     account):
+    payout = reserve(account, staff_tlaxcala, "1500.00")
+    payouts.approve_payout(payout, by=second_staff(office_tlaxcala))
+    url = f"/savings/payouts/{payout.public_id}/"
+    client = sign_in(staff_tlaxcala)
+    assert b"The approval given will be withdrawn" in client.get(url).content
+    refused = client.post(url + "destination/", form_of(method="bank", clabe="032180000118359718"))
+    assert refused.status_code == 400 and "check digit" in str(refused.context["destination_form"].errors["clabe"])
+    assert client.post(url + "destination/", form_of(method="bank", clabe=GOOD_CLABE)).status_code == 302
+    payout.refresh_from_db()
+    assert (payout.method, payout.clabe, payout.approved_by) == ("bank", GOOD_CLABE, None)
+    assert b"a second person must approve it" in client.get(url).content
+
+
+def test_a_void_without_a_reason_asks_for_one(sign_in, staff_tlaxcala, account):
+    payout = reserve(account, staff_tlaxcala)
+    response = sign_in(staff_tlaxcala).post(f"/savings/payouts/{payout.public_id}/void/", form_of(reason=""))
+    assert response.status_code == 400 and "reason" in response.context["void_form"].errors
+    payout.refresh_from_db()
+    assert payout.status == "reserved"
+
+
+def test_who_sees_a_payouts_page_and_its_buttons(sign_in, staff_tlaxcala, staff_ontario, staff_quebec,
+                                                 employer_a_user, administrator, account):
+    payout = reserve(account, staff_tlaxcala, "1500.00")
+    url = f"/savings/payouts/{payout.public_id}/"
+    assert sign_in(staff_quebec).get(url).status_code == 404
+    assert sign_in(employer_a_user).get(url).status_code == 404
+    assert sign_in(staff_quebec).get(f"/savings/payouts/{uuid.uuid4()}/").status_code == 404
+    # Ontario (where the worker worked) reads it, with no button; the administrator approves and pays.
+    ontario = sign_in(staff_ontario).get(url)
+    assert ontario.status_code == 200
+    assert not any(f'id="{form}"'.encode() in ontario.content for form in ("approve-form", "pay-form", "void-form",
+                                                                          "destination-form"))
+    admin = sign_in(administrator).get(url)
+    assert all(f'id="{form}"'.encode() in admin.content for form in ("approve-form", "pay-form", "void-form",
+                                                                     "destination-form"))
+
+
+def test_the_list_filters_by_method_and_worker_from_the_account_page(sign_in, staff_tlaxcala, account, program,
+                                                                     employer_a, worksite_a):
+    cash = reserve(account, staff_tlaxcala, "5.00")
+    bank = reserve(account, staff_tlaxcala, "6.00", method=Payout.Method.BANK, clabe=GOOD_CLABE)
+    other = saved(program, employer_a, worksite_a)
+    theirs = reserve(other, staff_tlaxcala, "7.00")
+    client = sign_in(staff_tlaxcala)
+    account_page = client.get(f"/savings/accounts/{account.public_id}/")
+    link = f'href="/savings/payouts/?worker={account.worker.public_id}"'.encode()
+    assert b'id="payouts-link"' in account_page.content and link in account_page.content
+
+    def shown(**params):
+        return [row.pk for row in client.get(PAYOUTS, params).context["payouts"]]
+
+    assert shown() == [theirs.pk, bank.pk, cash.pk]
+    assert shown(method="bank") == [bank.pk]
+    assert shown(worker=str(account.worker.public_id)) == [bank.pk, cash.pk]
+    assert shown(worker=str(other.worker.public_id), method="cash") == [theirs.pk]
+    assert shown(worker="nonsense") == shown(method="nonsense") == shown(status="nonsense") == shown()
+    page = client.get(PAYOUTS, {"worker": str(account.worker.public_id), "page_size": 1})
+    assert b'id="worker-filter"' in page.content and b'id="clear-filters"' in page.content
+    assert f"worker={account.worker.public_id}".encode() in page.content  # the pager keeps the filter
+    queries = assert_constant_queries(client, PAYOUTS, sizes=(1, 2), params={"worker": str(account.worker.public_id)},
+                                      rows=lambda response: response.context["payouts"])
+    assert queries == 6
