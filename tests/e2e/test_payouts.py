@@ -2,7 +2,9 @@
 requests a cash payout from a worker's account, pays it with the identity document checked and
 prints the receipt; voids another after the confirmation; reads the statement and downloads it;
 reads the unclaimed savings and downloads the list. An administrator releases an absconded
-contract's held money after the confirmation. Every page is checked for accessibility.
+contract's held money after the confirmation. A payout above the threshold waits for a second
+person of the office, who approves it from the worker's payouts and pays it. Every page is
+checked for accessibility.
 
 The browser runs in Spanish: the checks go by ids and data attributes, not by the words."""
 
@@ -117,3 +119,54 @@ def test_staff_read_unclaimed_savings_and_an_administrator_releases_held_money(
     expect(page.locator("#balance-available")).to_have_text("100.00 CAD")
     audit(page)
     assert HeldRelease.objects.get().contract == contract
+
+
+def test_a_payout_above_the_threshold_is_approved_by_a_second_person_then_paid_in_cash(
+        page, staff_tlaxcala, office_tlaxcala, program, employer_a, worksite_a):
+    from tests.conftest import with_device
+    from tests.savings.payout_fixtures import second_staff
+
+    colleague = with_device(second_staff(office_tlaxcala))
+    account = saved(program, employer_a, worksite_a, available="1500.00")
+    sign_in(page, staff_tlaxcala.username)
+    audit(page)  # the staff home
+    page.goto(f"/savings/accounts/{account.public_id}/payouts/new/")
+    audit(page)  # the request form
+    page.locator("#id_amount").fill("1200.00")  # above the program's threshold of 1,000
+    page.locator("#payout-form button[type=submit]").click()
+    expect(page.locator("#payout-status")).to_be_visible()
+    audit(page)  # reserved, awaiting the second person
+    payout = Payout.objects.get()
+    assert payout.needs_approval and payout.approved_by is None
+    expect(page.locator("#approve-form")).to_have_count(0)  # never the requester
+    page.locator("#id_identity_document").fill("INE 0123456789")
+    page.locator("#pay-form button[type=submit]").click()
+    expect(page.locator(".form-errors")).to_be_visible()
+    audit(page)  # refused: not approved yet
+    assert Payout.objects.get().status == Payout.Status.RESERVED
+
+    page.context.clear_cookies()
+    sign_in(page, colleague.username)
+    audit(page)  # the colleague's home
+    page.goto(f"/savings/accounts/{account.public_id}/")
+    audit(page)  # the account, with its payouts link
+    page.locator("#payouts-link").click()
+    expect(page.locator("#worker-filter")).to_be_visible()
+    expect(page.locator("#payouts tbody tr")).to_have_count(1)
+    audit(page)  # the worker's payouts
+    page.locator(f'#payouts tr[data-payout="{payout.public_id}"] a').click()
+    page.locator("#approve-form button[type=submit]").click()
+    expect(page.locator("#approve-form")).to_have_count(0)
+    expect(page.locator("#payout-approver")).to_contain_text(colleague.username)
+    audit(page)  # approved
+    page.locator("#id_identity_document").fill("INE 0123456789")
+    page.locator("#pay-form button[type=submit]").click()
+    expect(page.locator("#receipt-link")).to_be_visible()
+    audit(page)  # paid, with the receipt
+    paid = Payout.objects.get()
+    assert (paid.status, paid.approved_by, paid.paid_by) == (Payout.Status.PAID, colleague, colleague)
+    with page.expect_download() as download:
+        page.locator("#receipt-link").click()
+    receipt = download.value.path().read_bytes()
+    assert receipt.startswith(b"%PDF") and paid.receipt_number.encode() in receipt
+    assert Account.objects.get(pk=account.pk).available == Decimal("300.00")
