@@ -9,8 +9,10 @@ were paid out. Anyone may read them, so no cell ever describes fewer than ``MIN_
 - a total under ``MIN_CELL`` is suppressed itself.
 
 Empty cells (0) are shown: they describe nobody. Rates and amounts are shown only where the
-people behind them are. Each table is computed in one query and cached (``OBSERVATORY_CACHE_SECONDS``);
-the page and the API say when it was computed."""
+people behind them are. Each table is read from the precomputed facts (observatory.facts) in one query and cached
+until the next refresh of the facts (at most ``OBSERVATORY_CACHE_SECONDS``); the page and the API
+say when the facts were computed. People are counted once per season, in the cell of their first
+placement (a transferred worker is not two people); return rates count confirmed returns."""
 
 from __future__ import annotations
 
@@ -20,19 +22,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract, ContractStatus
 from employers.models import Sector
-from savings.models import Payout
+from observatory.facts import refreshed
+from observatory.models import ContractFact, SavingsFact
 from twp.regions import DESTINATION_REGIONS, MEXICAN_STATES
 
 MIN_CELL = 5
-S = ContractStatus
-# A placement: a contract that was signed (whatever became of it since).
-PLACED = (S.SIGNED, S.DEPARTED, S.ACTIVE, S.ENDED, S.TERMINATED_EARLY, S.TRANSFERRED, S.ABSCONDED, S.RETURNED)
 
 
 @dataclass
@@ -84,25 +83,20 @@ def suppress(people: dict[str, int]) -> tuple[dict[str, str], bool]:
     return hidden, total_hidden
 
 
-def _placed(season: int) -> QuerySet:
-    return Contract.objects.filter(season=season, status__in=PLACED)
-
-
-def _count_by(field_name: str) -> Callable[[int], dict]:
+def _count_by(dimension: str) -> Callable[[int], dict]:
     def rows(season: int) -> dict[str, tuple[int, None]]:
-        found = (_placed(season).values(field_name).annotate(people=Count("worker", distinct=True))
-                 .values_list(field_name, "people"))
+        found = (ContractFact.objects.filter(season=season).values(dimension).annotate(people=Sum("workers"))
+                 .filter(people__gt=0).values_list(dimension, "people"))
         return {key or "": (people, None) for key, people in found}
 
     return rows
 
 
 def _return_rates(season: int) -> dict[str, tuple[int, Decimal]]:
-    found = (Contract.objects.filter(season=season, returned_on_time__isnull=False)
-             .values("worker__state_of_origin")
-             .annotate(people=Count("worker", distinct=True),
-                       on_time=Count("worker", distinct=True, filter=Q(returned_on_time=True)))
-             .values_list("worker__state_of_origin", "people", "on_time"))
+    """Confirmed returns, and the share on time, by state: each return is one person coming home."""
+    found = (ContractFact.objects.filter(season=season).values("state")
+             .annotate(people=Sum("confirmed"), on_time=Sum("on_time")).filter(people__gt=0)
+             .values_list("state", "people", "on_time"))
     return {key: (people, _percent(on_time, people)) for key, people, on_time in found}
 
 
@@ -114,21 +108,20 @@ def _paid_out(season: int) -> dict[str, tuple[int, Decimal]]:
     """Savings paid out in the season's year, by the worker's state (a payout is not tied to one
     season: its year is when it was paid). Amounts in the program's currency (one currency per
     program here: CAD)."""
-    found = (Payout.objects.filter(status=Payout.Status.PAID, paid_at__year=season)
-             .values("worker__state_of_origin")
-             .annotate(people=Count("worker", distinct=True), amount=Sum("amount"))
-             .values_list("worker__state_of_origin", "people", "amount"))
+    found = (SavingsFact.objects.filter(year=season).values("state")
+             .annotate(people=Sum("paid_workers"), amount=Sum("paid_amount")).filter(people__gt=0)
+             .values_list("state", "people", "amount"))
     return {key: (people, amount.quantize(Decimal("0.01"))) for key, people, amount in found}
 
 
 AGGREGATES = {
     aggregate.name: aggregate for aggregate in (
         Aggregate("placements-by-state", _("Workers placed, by state of origin"), _("State of origin"),
-                  MEXICAN_STATES, "", _count_by("worker__state_of_origin")),
+                  MEXICAN_STATES, "", _count_by("state")),
         Aggregate("placements-by-sector", _("Workers placed, by sector"), _("Sector"), tuple(Sector.choices), "",
-                  _count_by("request__employer__sector")),
+                  _count_by("sector")),
         Aggregate("placements-by-destination", _("Workers placed, by destination"), _("Province or state"),
-                  DESTINATION_REGIONS, "", _count_by("request__worksite__region")),
+                  DESTINATION_REGIONS, "", _count_by("region")),
         Aggregate("return-rates-by-state", _("Came home on time, by state of origin"), _("State of origin"),
                   MEXICAN_STATES, _("On time (%)"), _return_rates),
         Aggregate("savings-paid-out-by-state", _("Savings paid out, by state of origin"), _("State of origin"),
@@ -139,7 +132,8 @@ AGGREGATES = {
 
 def table(name: str, season: int) -> dict:
     """The aggregate ``name`` for ``season``, suppressed, as a dict (cached)."""
-    key = f"observatory:{name}:{season}:{translation.get_language()}"  # the labels are translated
+    # A refresh of the facts starts a new key; the labels are translated.
+    key = f"observatory:{refreshed()['id']}:{name}:{season}:{translation.get_language()}"
     found = cache.get(key)
     if found is None:
         found = compute(name, season).as_dict()
@@ -166,15 +160,13 @@ def compute(name: str, season: int) -> Table:
                  suppressed="small" if total_hidden else None)
     return Table(name=name, title=str(aggregate.title), dimension=str(aggregate.dimension),
                  value_label=str(aggregate.value_label), season=season,
-                 computed_at=timezone.now().isoformat(timespec="seconds"), cells=cells, total=total)
+                 computed_at=refreshed()["at"], cells=cells, total=total)
 
 
 def _total_value(name: str, season: int, rows: dict) -> Decimal | None:
     if name == "return-rates-by-state":
-        found = Contract.objects.filter(season=season, returned_on_time__isnull=False).aggregate(
-            people=Count("worker", distinct=True),
-            on_time=Count("worker", distinct=True, filter=Q(returned_on_time=True)))
-        return _percent(found["on_time"], found["people"])
+        found = ContractFact.objects.filter(season=season).aggregate(people=Sum("confirmed"), on_time=Sum("on_time"))
+        return _percent(found["on_time"] or 0, found["people"] or 0)
     if name == "savings-paid-out-by-state":
         return sum((value for _count, value in rows.values()), Decimal("0.00"))
     return None
@@ -182,5 +174,5 @@ def _total_value(name: str, season: int, rows: dict) -> Decimal | None:
 
 def seasons() -> list[int]:
     """Seasons with placements, newest first (and this year's, even before any)."""
-    found = set(Contract.objects.filter(status__in=PLACED).values_list("season", flat=True).distinct())
+    found = set(ContractFact.objects.values_list("season", flat=True).distinct())
     return sorted(found | {timezone.localdate().year}, reverse=True)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from contracts.models import Contract, ContractStatus
+from observatory import facts
 from tests.factories import WorkerFactory
 from tests.savings.conftest import contract_of
 
@@ -27,14 +28,17 @@ def in_english():
 
 @pytest.fixture
 def place(program, employer_a, worksite_a):
-    """``place(state, n, status=..., on_time=...)``: n workers of ``state`` placed in SEASON."""
+    """``place(state, n, status=..., on_time=...)``: n workers of ``state`` placed in SEASON, and
+    the Observatory's facts refreshed (unless ``refresh=False``)."""
 
-    def make(state, n, *, status=ContractStatus.ACTIVE, on_time=None):
+    def make(state, n, *, status=ContractStatus.ACTIVE, on_time=None, refresh=True):
         contracts = []
         for _ in range(n):
             contract = contract_of(program, employer_a, worksite_a, worker=WorkerFactory(state_of_origin=state))
             Contract.objects.filter(pk=contract.pk).update(season=SEASON, status=status, returned_on_time=on_time)
             contracts.append(contract)
+        if refresh:
+            facts.refresh()
         return contracts
 
     return make

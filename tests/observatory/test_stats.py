@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts.models import ContractStatus
+from observatory import facts
 from observatory.stats import MIN_CELL, compute, suppress, table
 from savings.models import Payout
 from tests.observatory.conftest import SEASON
@@ -70,6 +71,7 @@ def test_placements_by_sector_and_destination(place, employer_a, worksite_a):
     place("TLA", 6)
     employer_a.sector = "greenhouse"
     employer_a.save()
+    facts.refresh()
     assert cells(compute("placements-by-sector", SEASON)) == {"greenhouse": (6, None, None)}
     assert cells(compute("placements-by-destination", SEASON)) == {worksite_a.region: (6, None, None)}
 
@@ -93,6 +95,7 @@ def test_savings_paid_out_by_state(place, staff_tlaxcala):
     for contract in contracts:
         _paid(contract, staff_tlaxcala, paid_at, "100.00")
     _paid(contracts[0], staff_tlaxcala, paid_at, "50.25")  # a second payout of one worker
+    facts.refresh()
     found = compute("savings-paid-out-by-state", SEASON)
     assert cells(found) == {"TLA": (6, "650.25", None)}
     assert found.total.value == "650.25"
@@ -122,7 +125,10 @@ def _paid(contract, staff, paid_at, amount):
 def test_a_table_is_computed_once_then_cached(place):
     place("TLA", 5)
     first = table("placements-by-state", SEASON)
-    place("TLA", 1)
+    place("TLA", 1, refresh=False)
     with CaptureQueriesContext(connection) as queries:
         again = table("placements-by-state", SEASON)
     assert again == first and len(queries) == 0
+    facts.refresh()  # a refresh of the facts is seen at once, cache or not
+    assert cells(compute("placements-by-state", SEASON)) == {"TLA": (6, None, None)}
+    assert table("placements-by-state", SEASON)["total"]["people"] == 6
