@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "savings.tasks.remind_unclaimed_savings_task",
         "schedule": crontab(hour=11, minute=30),
     },
+    # The Observatory's precomputed facts (observatory.facts): what its dashboards and public
+    # tables read; each page says when they were computed.
+    "refresh-observatory-facts": {
+        "task": "observatory.tasks.refresh_facts_task",
+        "schedule": env.int("OBSERVATORY_REFRESH_MINUTES", default=60) * 60.0,
+    },
     "purge-idempotency-records": {
         "task": "twp.tasks.purge_idempotency_records_task",
         "schedule": crontab(hour=9, minute=0),

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Contract
+from observatory import facts
 from tests.e2e.browser import audit
 from tests.factories import WorkerFactory
 from tests.savings.conftest import contract_of
@@ -21,6 +22,7 @@ def test_anyone_reads_the_observatory(page, program, employer_a, worksite_a, set
         for _ in range(count):
             contract = contract_of(program, employer_a, worksite_a, worker=WorkerFactory(state_of_origin=state))
             Contract.objects.filter(pk=contract.pk).update(season=SEASON)
+    facts.refresh()
     page.goto(f"/observatory/?season={SEASON}")
     audit(page)  # the aggregates
     page.locator('#aggregates a[href^="/observatory/placements-by-state/"]').click()

@@ -145,6 +145,10 @@ def load_demo() -> None:
     from savings.demo import load_demo_savings
 
     load_demo_savings(program=program)
+    # The Observatory's figures of all of the above, without waiting for beat's first refresh.
+    from observatory.facts import refresh
+
+    refresh()
 
 
 # Every DEMO_CERTIFIED_EVERY-th demo worker (oldest first) holds a dairy certificate.
