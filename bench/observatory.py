@@ -619,6 +619,8 @@ def measure_dashboard(season: int) -> list[dict]:
 
 
 def measure_http(season: int) -> list[dict]:
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # DEBUG off serves the hashed names
+        call_command("collectstatic", interactive=False, verbosity=0)
     # Behind the production TLS proxy every request says it came over HTTPS.
     client = Client(SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     rows = []
