@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
 MANAGE := $(PY) manage.py
 
-.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation bench-jobs bench-savings wrk
+.PHONY: install run test lint messages makemessages test-tools chromium clean bench-import bench-workers bench-allocation bench-jobs bench-savings bench-observatory wrk
 
 install: $(STAMP) .env
 
@@ -74,6 +74,12 @@ bench-jobs: install
 # the first run generates 100,000 workers and their ledger (about 5 minutes), later runs reuse it.
 bench-savings: install
 	$(PY) -m bench.savings
+
+# The Observatory (issue 13): the facts refresh, the public tables and the staff dashboard over
+# 1,000,000 workers and ~1,350,000 contracts of three seasons, in a database of its own
+# (twp_bench_observatory); the first run generates them (minutes); BENCH_WORKERS=10000 for a quick one.
+bench-observatory: install
+	$(PY) -m bench.observatory
 
 wrk:
 	@if ! command -v wrk >/dev/null; then \
