@@ -12,6 +12,7 @@ from twp.api.router import router
 urlpatterns = [
     path("", views.home, name="home"),
     path("staff/", views.StaffHomeView.as_view(), name="staff-home"),
+    path("staff/observatory/", include("observatory.staff_urls")),
     path("notifications/failed/", views.FailedNotificationListView.as_view(), name="notification-failed-list"),
     path("notifications/<uuid:public_id>/retry/", views.NotificationRetryView.as_view(), name="notification-retry"),
     path(
