@@ -34,7 +34,7 @@ from savings.money import Money
 from savings.pages.common import SignedInMixin, StaffOr404Mixin, page_size, parse_uuid, post_once
 from savings.releases import release_held_money
 from savings.statements import receipt_pdf, statement, statement_csv, statement_pdf
-from savings.unclaimed import unclaimed_accounts
+from savings.unclaimed import days_since_return, program_todays, unclaimed_accounts
 from twp.exceptions import DomainError
 from workers.models import MEXICAN_STATES
 
@@ -339,25 +339,24 @@ class UnclaimedView(StaffOr404Mixin, View):
     def get(self, request):
         form = UnclaimedForm(request.GET or None)
         filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        today = timezone.localdate()
-        rows = unclaimed_accounts(today, Account.objects.visible_to(request.user)).select_related("worker")
+        rows = unclaimed_accounts(None, Account.objects.visible_to(request.user),
+                                  min_days=filters.get("min_days")).select_related("worker")
         if filters.get("state"):
             rows = rows.filter(worker__state_of_origin=filters["state"])
-        if filters.get("min_days") is not None:
-            rows = rows.filter(returned_on__lte=today - datetime.timedelta(days=filters["min_days"]))
         rows = rows.order_by("returned_on", "id")
+        todays = program_todays()  # days are counted in each program's time zone
         if request.GET.get("file") == "csv":
-            return _unclaimed_csv(rows, today)
+            return _unclaimed_csv(rows, todays)
         page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
         for account in page.object_list:
-            account.days_since_return = (today - account.returned_on).days
+            account.days_since_return = days_since_return(account, todays)
         query = urlencode({key: value for key, value in request.GET.items() if key in ("state", "min_days")})
         return render(request, "savings/unclaimed_list.html", {
             "form": form, "page": page, "accounts": page.object_list, "page_query": query, "shown": "unclaimed"},
             status=400 if form.is_bound and not form.is_valid() else 200)
 
 
-def _unclaimed_csv(rows, today) -> HttpResponse:
+def _unclaimed_csv(rows, todays) -> HttpResponse:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -365,10 +364,10 @@ def _unclaimed_csv(rows, today) -> HttpResponse:
                      _("Available"), _("Currency")])
     for account in rows.iterator(chunk_size=500):
         writer.writerow([account.worker.full_name, account.worker.curp, account.worker.state_of_origin,
-                         account.returned_on.isoformat(), (today - account.returned_on).days,
+                         account.returned_on.isoformat(), days_since_return(account, todays),
                          Money(account.available, account.currency).text, account.currency])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="unclaimed-savings-{today}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="unclaimed-savings-{timezone.localdate()}.csv"'
     return response
 
 
