@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from twp.export_jobs import (
@@ -74,6 +75,6 @@ class ExportDownloadView(LoginRequiredMixin, View):
             raise Http404
         content_type = XLSX_CONTENT_TYPE if job.file_format == ExportJob.Format.XLSX else "text/csv; charset=utf-8"
         response = FileResponse(job.file.open("rb"), as_attachment=True, content_type=content_type,
-                                filename=f"{job.kind}-{job.created_at:%Y-%m-%d}.{job.file_format}")
+                                filename=f"{job.kind}-{timezone.localtime(job.created_at):%Y-%m-%d}.{job.file_format}")
         response["X-Content-Type-Options"] = "nosniff"
         return response
