@@ -108,30 +108,38 @@ def _payout(request, public_id) -> Payout:
         "worker", "account", "requested_by", "approved_by", "paid_by", "closed_by"), public_id=public_id)
 
 
+def filtered_payouts(user, params):
+    """The payout list's rows, newest first, and the filters it applied (status, method, worker's
+    public id, follow-up); values that are not valid filters are ignored. The list page and its
+    exports both read it through here."""
+    rows = (Payout.objects.visible_to(user)
+            .select_related("worker", "requested_by", "approved_by").order_by("-id"))
+    status = params.get("status", "")
+    if status in Payout.Status.values:
+        rows = rows.filter(status=status)
+    else:
+        status = ""
+    method = params.get("method", "")
+    if method in Payout.Method.values:
+        rows = rows.filter(method=method)
+    else:
+        method = ""
+    worker_id = parse_uuid(params.get("worker", ""))
+    if worker_id is not None:
+        rows = rows.filter(worker__public_id=worker_id)
+    follow_up = params.get("follow_up") == "1"
+    if follow_up:
+        rows = rows.filter(status=Payout.Status.FAILED, followed_up_at__isnull=True)
+    return rows, (status, method, worker_id, follow_up)
+
+
 class PayoutListView(StaffOr404Mixin, View):
     """The payouts the person sees, newest first, filtered by status (``?status=``), method
     (``?method=``), worker (``?worker=`` their id, from the account page) or the failed bank
     payouts still to follow up (``?follow_up=1``)."""
 
     def get(self, request):
-        rows = (Payout.objects.visible_to(request.user)
-                .select_related("worker", "requested_by", "approved_by").order_by("-id"))
-        status = request.GET.get("status", "")
-        if status in Payout.Status.values:
-            rows = rows.filter(status=status)
-        else:
-            status = ""
-        method = request.GET.get("method", "")
-        if method in Payout.Method.values:
-            rows = rows.filter(method=method)
-        else:
-            method = ""
-        worker_id = parse_uuid(request.GET.get("worker", ""))
-        if worker_id is not None:
-            rows = rows.filter(worker__public_id=worker_id)
-        follow_up = request.GET.get("follow_up") == "1"
-        if follow_up:
-            rows = rows.filter(status=Payout.Status.FAILED, followed_up_at__isnull=True)
+        rows, (status, method, worker_id, follow_up) = filtered_payouts(request.user, request.GET)
         page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
         query = {key: value for key, value in (("status", status), ("method", method),
                                                ("worker", str(worker_id or "")),
