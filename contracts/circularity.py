@@ -52,18 +52,26 @@ class ReturnRate:
         return round(100 * self.rate) if self.rate is not None else None
 
 
+def return_counts() -> dict:
+    """The aggregates of a ``ReturnRate`` (``confirmed``, ``on_time``, ``awaiting``, ``overdue``),
+    for ``annotate()`` over contracts grouped with ``values()``: shared with the employers'
+    indicators (``contracts.indicators``) so that both pages count a return the same way.
+    Building it reads the programs' time zones (one query)."""
+    overdue = Exists(ExpectedReturn.objects.overdue().filter(contract=OuterRef("pk")))
+    return {"confirmed": Count("pk", filter=Q(status=S.RETURNED, returned_on_time__isnull=False)),
+            "on_time": Count("pk", filter=Q(status=S.RETURNED, returned_on_time=True)),
+            "awaiting": Count("pk", filter=Q(status__in=AWAITING)),
+            "overdue": Count("pk", filter=Q(overdue, status__in=AWAITING))}
+
+
 def on_time_return_rate(contracts: QuerySet[Contract], *, by: str) -> list[ReturnRate]:
     """The on-time return rate of ``contracts`` (already scoped by the caller, e.g.
     ``Contract.objects.visible_to(user)``) grouped ``by`` one of ``GROUPS``, in the group's order.
     Groups with no contract over yet are left out. One query (plus one for the time zones)."""
     key, label = GROUPS[by]
-    overdue = Exists(ExpectedReturn.objects.overdue().filter(contract=OuterRef("pk")))
     rows = (contracts.filter(status__in=(*AWAITING, S.RETURNED)).order_by()
             .values(key, label)
-            .annotate(confirmed=Count("pk", filter=Q(status=S.RETURNED, returned_on_time__isnull=False)),
-                      on_time=Count("pk", filter=Q(status=S.RETURNED, returned_on_time=True)),
-                      awaiting=Count("pk", filter=Q(status__in=AWAITING)),
-                      overdue=Count("pk", filter=Q(overdue, status__in=AWAITING)))
+            .annotate(**return_counts())
             .order_by(label))
     return [ReturnRate(key=row[key], label=_label(by, row[label]), confirmed=row["confirmed"],
                        on_time=row["on_time"], awaiting=row["awaiting"], overdue=row["overdue"]) for row in rows]

@@ -124,19 +124,27 @@ class ContractActionForm(forms.Form):
             del self.fields[name]
 
 
+def filtered_contracts(user, params):
+    """The contract list's rows, newest first, for ``?status=`` and ``?q=`` (a worker's name or a
+    request number), with the status and search it applied. The list page and its exports both
+    read it through here."""
+    contracts = _contracts(user)
+    status = params.get("status", "")
+    if status in ContractStatus.values:
+        contracts = contracts.filter(status=status)
+    query = params.get("q", "").strip()[:100]
+    if query:
+        number = REQUEST_NUMBER.match(query)  # "2027-00042": season and request id
+        contracts = contracts.filter(
+            Q(request__season=int(number[1]), request_id=int(number[2])) if number
+            else Q(worker__first_names__icontains=query) | Q(worker__paternal_surname__icontains=query)
+            | Q(worker__maternal_surname__icontains=query))
+    return contracts, status, query
+
+
 class ContractListView(StaffOrEmployerOr404Mixin, View):
     def get(self, request):
-        contracts = _contracts(request.user)
-        status = request.GET.get("status", "")
-        if status in ContractStatus.values:
-            contracts = contracts.filter(status=status)
-        query = request.GET.get("q", "").strip()[:100]
-        if query:
-            number = REQUEST_NUMBER.match(query)  # "2027-00042": season and request id
-            contracts = contracts.filter(
-                Q(request__season=int(number[1]), request_id=int(number[2])) if number
-                else Q(worker__first_names__icontains=query) | Q(worker__paternal_surname__icontains=query)
-                | Q(worker__maternal_surname__icontains=query))
+        contracts, status, query = filtered_contracts(request.user, request.GET)
         page = Paginator(contracts, _page_size(request)).get_page(request.GET.get("page"))
         return render(request, "contracts/contract_list.html", {
             "page": page, "contracts": page.object_list, "status": status, "query": query,

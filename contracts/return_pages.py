@@ -41,28 +41,35 @@ def _rows(user):
             .select_related("contract__worker", "contract__program", "contract__request__employer", "confirmed_by"))
 
 
+def filtered_returns(user, params):
+    """The rows of one of the returns lists (``?list=week|overdue|confirmed``, ``?sort=`` for the
+    overdue one) in its order, with the list and sort applied. The page and its exports read it here."""
+    shown = params.get("list", "overdue")
+    if shown not in LISTS:
+        shown = "overdue"
+    sort = params.get("sort", "most")
+    if sort not in OVERDUE_SORTS:
+        sort = "most"
+    rows = _rows(user)
+    if shown == "week":
+        rows = rows.due_within(DAYS_IN_A_WEEK).order_by("due_on", "id")
+    elif shown == "overdue":
+        rows = rows.overdue().order_by(*OVERDUE_SORTS[sort])
+    else:
+        rows = rows.confirmed().order_by(F("confirmed_at").desc(), "-id")
+    return rows, shown, sort
+
+
 class ReturnListView(ProgramStaffOr404Mixin, View):
     def get(self, request):
-        shown = request.GET.get("list", "overdue")
-        if shown not in LISTS:
-            shown = "overdue"
-        sort = request.GET.get("sort", "most")
-        if sort not in OVERDUE_SORTS:
-            sort = "most"
-        rows = _rows(request.user)
-        if shown == "week":
-            rows = rows.due_within(DAYS_IN_A_WEEK).order_by("due_on", "id")
-        elif shown == "overdue":
-            rows = rows.overdue().order_by(*OVERDUE_SORTS[sort])
-        else:
-            rows = rows.confirmed().order_by(F("confirmed_at").desc(), "-id")
+        rows, shown, sort = filtered_returns(request.user, request.GET)
         page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
         return render(request, "contracts/returns/list.html", {
-            "page": page, "rows": [(row, _days(row)) for row in page.object_list], "shown": shown, "sort": sort,
-            "lists": list(LISTS.items()), "title": LISTS[shown]})
+            "page": page, "rows": [(row, days_overdue_or_late(row)) for row in page.object_list], "shown": shown,
+            "sort": sort, "lists": list(LISTS.items()), "title": LISTS[shown]})
 
 
-def _days(expected: ExpectedReturn) -> int | None:
+def days_overdue_or_late(expected: ExpectedReturn) -> int | None:
     """Days late once confirmed; days overdue so far while open (None when not due yet)."""
     if expected.is_confirmed:
         return expected.days_late

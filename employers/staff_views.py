@@ -10,7 +10,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -268,6 +268,42 @@ def _visible_request(request, public_id, *related) -> WorkerRequest:
     )
 
 
+def request_queue_params(params):
+    """The queue's filters: the submitted requests unless ``?status=`` says otherwise."""
+    params = params.copy()
+    if "status" not in params:
+        params["status"] = RequestStatus.SUBMITTED
+    return params
+
+
+def filtered_requests(user, params) -> tuple[RequestFilterForm, QuerySet]:
+    """The request queue's filter form and the requests in the person's scope it keeps (none when
+    a filter is invalid). The list page and its exports both read the queue through here."""
+    form = RequestFilterForm(params)
+    if not form.is_valid():
+        return form, WorkerRequest.objects.none()
+    worker_requests = WorkerRequest.objects.visible_to(user)
+    data = form.cleaned_data
+    if data["program"]:
+        worker_requests = worker_requests.filter(program=data["program"])
+    if data["region"]:
+        worker_requests = worker_requests.filter(worksite__region=data["region"])
+    if data["occupation"]:
+        worker_requests = worker_requests.filter(occupation=data["occupation"])
+    if data["status"]:
+        worker_requests = worker_requests.filter(status=data["status"])
+    if data["season"]:
+        worker_requests = worker_requests.filter(season=data["season"])
+    return form, worker_requests
+
+
+def in_queue_order(worker_requests):
+    """Oldest submitted first (never submitted last), with what a row of the queue prints."""
+    return (worker_requests.select_related("employer", "worksite", "occupation", "program")
+            .annotate(named_count=Count("named_workers"))
+            .order_by(F("submitted_at").asc(nulls_last=True), "id"))
+
+
 class RequestQueueView(ProgramStaffRequiredMixin, View):
     """The requests in the person's scope, submitted ones by default, oldest first: the employer
     who waits longest is answered first. Pages follow a cursor, so a page costs the same queries
@@ -276,35 +312,17 @@ class RequestQueueView(ProgramStaffRequiredMixin, View):
     template_name = "employers/staff/request_list.html"
 
     def get(self, request):
-        params = request.GET.copy()
-        if "status" not in params:
-            params["status"] = RequestStatus.SUBMITTED
-        form = RequestFilterForm(params)
+        params = request_queue_params(request.GET)
+        form, worker_requests = filtered_requests(request.user, params)
         rows, next_cursor, total = [], None, 0
         if form.is_valid():
-            worker_requests = WorkerRequest.objects.visible_to(request.user)
-            data = form.cleaned_data
-            if data["program"]:
-                worker_requests = worker_requests.filter(program=data["program"])
-            if data["region"]:
-                worker_requests = worker_requests.filter(worksite__region=data["region"])
-            if data["occupation"]:
-                worker_requests = worker_requests.filter(occupation=data["occupation"])
-            if data["status"]:
-                worker_requests = worker_requests.filter(status=data["status"])
-            if data["season"]:
-                worker_requests = worker_requests.filter(season=data["season"])
             total = worker_requests.order_by()[: COUNT_CAP + 1].count()
             after = request.GET.get("after", "")
             if after:
                 worker_requests = _after(worker_requests, after)
             size = _page_size(request)
             # One row more than shown tells whether a next page exists.
-            rows = list(
-                worker_requests.select_related("employer", "worksite", "occupation", "program")
-                .annotate(named_count=Count("named_workers"))
-                .order_by(F("submitted_at").asc(nulls_last=True), "id")[: size + 1]
-            )
+            rows = list(in_queue_order(worker_requests)[: size + 1])
             if len(rows) > size:
                 rows = rows[:size]
                 next_cursor = _cursor(rows[-1])

@@ -123,7 +123,7 @@ def _savings_facts() -> list[SavingsFact]:
     for row in paid:
         found = fact(row["year"], row["worker__state_of_origin"], row["account__currency"])
         found.paid_workers, found.paid_amount = row["workers"], row["amount"]
-    unclaimed = unclaimed_accounts(timezone.localdate()).order_by()
+    unclaimed = unclaimed_accounts(None).order_by()
     for row in unclaimed.values("worker__state_of_origin", "currency", year=ExtractYear("returned_on")).annotate(
             workers=Count("pk"), amount=Sum("available")):
         found = fact(row["year"], row["worker__state_of_origin"], row["currency"])

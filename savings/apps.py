@@ -8,9 +8,9 @@ class SavingsConfig(AppConfig):
 
     def ready(self):
         # A confirmed return releases the money held against the contract (its transfer chain); the
-        # savings panels join the staff home and the worker's page.
+        # savings panels join the staff home and the worker's page; the payout list joins the exports.
         from contracts.returns import RETURN_CONFIRMED_HANDLERS
-        from savings import panels  # noqa: F401
+        from savings import exports, panels  # noqa: F401
         from savings.ledger import savings_release_on_return
 
         if savings_release_on_return not in RETURN_CONFIRMED_HANDLERS:

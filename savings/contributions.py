@@ -340,10 +340,12 @@ RETURNING id
 
 def _released(contracts: dict[int, Contract]) -> set[int]:
     """The contracts among ``contracts`` whose money is already available (a late payroll after
-    the confirmed return): returned ones with no successor, and those whose chain ended returned."""
+    the confirmed return, or after an administrator's release): returned ones, absconded ones
+    released, and transferred ones whose chain ended so (ledger.is_released)."""
     released = set()
     for pk, contract in contracts.items():
         if contract.status == ContractStatus.RETURNED or (
-                contract.status == ContractStatus.TRANSFERRED and ledger.is_released(contract)):
+                contract.status in (ContractStatus.TRANSFERRED, ContractStatus.ABSCONDED)
+                and ledger.is_released(contract)):
             released.add(pk)
     return released

@@ -175,8 +175,14 @@ def transfer_chain(contract: Contract) -> list[Contract]:
 
 def is_released(contract: Contract) -> bool:
     """Whether money of ``contract`` is available: its chain's last contract's return is
-    confirmed. A contribution posted later (a late payroll) goes straight to available."""
-    return transfer_chain(contract)[-1].status == ContractStatus.RETURNED
+    confirmed, or an administrator released the money of that absconded contract
+    (savings.releases). A contribution posted later (a late payroll) goes straight to available,
+    and a reversal takes it back from there."""
+    from savings.models import HeldRelease
+
+    last = transfer_chain(contract)[-1]
+    return last.status == ContractStatus.RETURNED or (
+        last.status == ContractStatus.ABSCONDED and HeldRelease.objects.filter(contract=last).exists())
 
 
 def savings_release_on_return(*, contract: Contract, by) -> LedgerTransaction | None:

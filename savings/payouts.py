@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from localflavor.mx.forms import MXCLABEField
@@ -75,9 +76,13 @@ def may_handle(user, payout: Payout) -> bool:
 
 
 def program_of(worker: Worker):
-    """The program whose rules apply to the worker's savings: that of their latest returned contract."""
-    contract = (Contract.objects.filter(worker=worker, status=ContractStatus.RETURNED).select_related("program")
-                .order_by("-end_date", "-id").first())
+    """The program whose rules apply to the worker's savings: that of their latest returned
+    contract, or of an absconded one whose held money an administrator released (e.g. a death:
+    the money then goes to the beneficiary on record). None: nothing may be paid out yet."""
+    contract = (Contract.objects.filter(Q(status=ContractStatus.RETURNED)
+                                        | Q(status=ContractStatus.ABSCONDED, held_release__isnull=False),
+                                        worker=worker)
+                .select_related("program").order_by("-end_date", "-id").first())
     return contract.program if contract is not None else None
 
 

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, ContractStatus
-from savings.ledger import Line, Posting, lock_accounts, post
+from savings.ledger import Line, Posting, lock_accounts, post, transfer_chain
 from savings.models import HeldRelease, LedgerTransaction, Source
 from twp.exceptions import DomainError, InvalidTransition
 
@@ -18,8 +18,9 @@ Reason = HeldRelease.Reason
 
 
 def release_held_money(contract: Contract, *, reason: str, explanation: str, by) -> HeldRelease:
-    """Move everything held against ``contract`` to available, in one ledger transaction, and
-    record why. Administrators only; the contract must be absconded and hold money; a death needs
+    """Move everything held against ``contract`` and the contracts its transfer chain links to it
+    (as a confirmed return would) to available, in one ledger transaction, and record why.
+    Administrators only; the contract must be absconded and hold money; a death needs
     a beneficiary on the worker's record. Once per contract (the database's one-to-one)."""
     if not (by.is_authenticated and by.is_administrator):
         raise PermissionDenied(_("Only an administrator may release held money."))
@@ -34,21 +35,23 @@ def release_held_money(contract: Contract, *, reason: str, explanation: str, by)
         worker = contract.worker
         if reason == Reason.DEATH and not worker.beneficiary_name.strip():
             raise DomainError(_("The worker's record names no beneficiary: record one first."), field="reason")
+        chain = [link.pk for link in transfer_chain(contract)]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT DISTINCT account_id FROM savings_entry WHERE contract_id = %s AND held",
-                           [contract.pk])
+            cursor.execute("SELECT DISTINCT account_id FROM savings_entry WHERE contract_id = ANY(%s) AND held",
+                           [chain])
             lock_accounts(row[0] for row in cursor.fetchall())
             cursor.execute("""
-                SELECT account_id, currency, sum(amount) FROM savings_entry WHERE contract_id = %s AND held
-                GROUP BY account_id, currency HAVING sum(amount) <> 0 ORDER BY account_id
-            """, [contract.pk])
+                SELECT account_id, contract_id, currency, sum(amount) FROM savings_entry
+                WHERE contract_id = ANY(%s) AND held GROUP BY account_id, contract_id, currency
+                HAVING sum(amount) <> 0 ORDER BY account_id, contract_id
+            """, [chain])
             held = cursor.fetchall()
         if not held:
             raise DomainError(_("No money is held against this contract."))
         lines = []
-        for account_id, currency, amount in held:
-            lines += [Line(account_id, -amount, currency, contract.pk, held=True),
-                      Line(account_id, amount, currency, contract.pk, held=False)]
+        for account_id, contract_id, currency, amount in held:
+            lines += [Line(account_id, -amount, currency, contract_id, held=True),
+                      Line(account_id, amount, currency, contract_id, held=False)]
         (posting,) = post([Posting(LedgerTransaction.Kind.HELD_RELEASE, lines,
                                    memo=f"release of contract {contract.public_id}: {reason}")],
                           by=by, source=Source.STAFF)

@@ -54,9 +54,11 @@ def _latest_return(field: str) -> Subquery:
                     .order_by("-seen_home_on", "-id").values(field)[:1])
 
 
-def unclaimed_accounts(as_of: datetime.date, accounts: QuerySet | None = None, *, programs=None) -> QuerySet:
+def unclaimed_accounts(as_of: datetime.date | None, accounts: QuerySet | None = None, *, programs=None,
+                       min_days: int | None = None) -> QuerySet:
     """The worker accounts with money available whose worker came home more than their program's
-    ``unclaimed_after_days`` before ``as_of`` and has no payout reserved or paid since. Annotated
+    ``unclaimed_after_days`` (or ``min_days``, when more) before ``as_of`` (None: today in each
+    program's time zone, as its days are counted) and has no payout reserved or paid since. Annotated
     with ``returned_on``, ``return_id`` and ``return_program_id``; one query however many rows."""
     programs = list(programs if programs is not None else Program.objects.order_by("pk"))
     if not programs:
@@ -64,13 +66,25 @@ def unclaimed_accounts(as_of: datetime.date, accounts: QuerySet | None = None, *
     accounts = (accounts if accounts is not None else Account.objects.all()).filter(
         kind=Account.Kind.WORKER, available__gt=0)
     due = reduce(or_, (Q(return_program_id=program.pk,
-                         returned_on__lte=as_of - datetime.timedelta(days=program.unclaimed_after_days))
+                         returned_on__lte=(as_of or program.today()) - datetime.timedelta(
+                             days=max(program.unclaimed_after_days, min_days or 0)))
                        for program in programs))
     claimed = Payout.objects.filter(account=OuterRef("pk"), status__in=CLAIMED,
                                     created_at__date__gte=OuterRef("returned_on"))
     return (accounts.annotate(returned_on=_latest_return("seen_home_on"), return_id=_latest_return("id"),
                               return_program_id=_latest_return("contract__program_id"))
             .filter(due).exclude(Exists(claimed)))
+
+
+def days_since_return(account, todays: dict[int, datetime.date]) -> int:
+    """Days from the return of ``account`` (from ``unclaimed_accounts``) to today in its
+    program's time zone (``todays``: ``program_todays()``, or one date for every program)."""
+    return (todays[account.return_program_id] - account.returned_on).days
+
+
+def program_todays(as_of: datetime.date | None = None) -> dict[int, datetime.date]:
+    """Each program's today (or ``as_of`` for all of them), by program id."""
+    return {program.pk: as_of or program.today() for program in Program.objects.all()}
 
 
 @dataclass

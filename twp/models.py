@@ -707,6 +707,78 @@ class ImportJobBatch(models.Model):
         return f"{self.job_id}#{self.number}"
 
 
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An export job and its file are seen by whoever asked for it; administrators see every job."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_administrator:
+            return self
+        return self.filter(owner=user)
+
+
+def export_file_path(job, filename):
+    # The public id, not a name built from the filters: the file is found through the job only.
+    return f"exports/{job.public_id}.{job.file_format}"
+
+
+class ExportJob(PublicIdModel, TimestampedModel):
+    """A filtered list (workers, requests, contracts...) too long to download at once, written to a
+    file by a Celery task. The task reads the list with the owner's scope when it runs, so the file
+    holds what the owner may see then; only the owner (and administrators) may download it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    kind = models.CharField(_("list"), max_length=40)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)  # the list page's query, {name: [values]}
+    language = models.CharField(_("language"), max_length=8, default="es")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED,
+                              editable=False)
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+")
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to=export_file_path, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["owner", "-id"], name="exportjob_owner_idx")]
+        constraints = [
+            models.CheckConstraint(name="exportjob_status_valid",
+                                   condition=Q(status__in=["queued", "running", "done", "failed"])),
+            models.CheckConstraint(name="exportjob_format_valid", condition=Q(file_format__in=["csv", "xlsx"])),
+            models.CheckConstraint(name="exportjob_done_has_file", condition=~Q(status="done") | ~Q(file="")),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}.{self.file_format} {self.public_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key`` (``twp.idempotency``): the same
     client sending the same key again gets this answer back and nothing is done twice. Kept at least

@@ -349,6 +349,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
+# A filtered list up to this many rows downloads at once; a longer one is written by a Celery task
+# (twp.export_jobs) and downloaded from its job page.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
 
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -99,3 +99,11 @@ def purge_idempotency_records_task() -> int:
     from twp.idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+@shared_task
+def export_list_task(job_id: int) -> str:
+    """Write an export job's file; a job already done (or failed) is not written again."""
+    from twp.export_jobs import export_job_run
+
+    return export_job_run(job_id=job_id).status

@@ -59,6 +59,7 @@ urlpatterns = [
     path("observatory/", include("observatory.urls")),
     path("review/", include("employers.staff_urls")),
     path("imports/", include("twp.imports.urls")),
+    path("exports/", include("twp.export_urls")),
     path("allocation/season/", include("contracts.season_urls")),
     path("", include("certification.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

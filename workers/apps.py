@@ -18,5 +18,5 @@ class WorkersConfig(AppConfig):
         # Reference data, like Django's own permissions: recreated after migrate and after the
         # flush that ends each transactional test.
         post_migrate.connect(_seed_vocabularies, sender=self)
-        # The worker importer joins twp's import registry.
-        from workers import importers  # noqa: F401
+        # The worker importer joins twp's import registry, the worker list its exports.
+        from workers import exports, importers  # noqa: F401

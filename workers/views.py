@@ -26,7 +26,7 @@ from twp.permissions import ProgramStaffRequiredMixin
 from twp.regions import MEXICAN_STATES
 from workers import services
 from workers.eligibility import check_eligibility
-from workers.exports import EXPORT_COLUMNS, worker_export_rows
+from workers.exports import EXPORT_COLUMNS, filtered_workers, worker_export_rows
 from workers.filtersets import WorkerFilterSet
 from workers.forms import DocumentForm, EligibilityForm, WorkerForm, WorkerSearchForm
 from workers.models import Document, Occupation, Worker, WorkerStatus
@@ -213,8 +213,7 @@ class WorkerExportView(ProgramStaffRequiredMixin, View):
     """The filtered list as a streamed CSV, with the same filters and scope as the list page."""
 
     def get(self, request):
-        filterset = WorkerFilterSet(request.GET, queryset=Worker.objects.visible_to(request.user), request=request)
-        workers = filterset.everything() if filterset.is_valid() else Worker.objects.none()
+        workers = filtered_workers(request.user, request.GET)
         return csv_response(header=EXPORT_COLUMNS, rows=worker_export_rows(workers), filename="workers.csv")
 
 

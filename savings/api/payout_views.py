@@ -8,7 +8,6 @@ carries an ``Idempotency-Key`` (``twp.idempotency``)."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,7 +27,7 @@ from savings.models import Account, HeldRelease, Payout
 from savings.money import Money
 from savings.releases import release_held_money
 from savings.statements import receipt_pdf
-from savings.unclaimed import unclaimed_accounts
+from savings.unclaimed import days_since_return, program_todays, unclaimed_accounts
 from twp.idempotency import api_answer
 from workers.models import Worker
 
@@ -177,15 +176,16 @@ class UnclaimedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         query = UnclaimedQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        self.as_of = query.validated_data.get("as_of") or timezone.localdate()
+        self.as_of = query.validated_data.get("as_of")  # None: today in each program's time zone
         return unclaimed_accounts(self.as_of, Account.objects.visible_to(self.request.user)).select_related(
             "worker").order_by("-id")
 
     @extend_schema(parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)])
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        todays = program_todays(self.as_of)
         for account in page:
-            account.days_since_return = (self.as_of - account.returned_on).days
+            account.days_since_return = days_since_return(account, todays)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -34,7 +34,7 @@ from savings.money import Money
 from savings.pages.common import SignedInMixin, StaffOr404Mixin, page_size, parse_uuid, post_once
 from savings.releases import release_held_money
 from savings.statements import receipt_pdf, statement, statement_csv, statement_pdf
-from savings.unclaimed import unclaimed_accounts
+from savings.unclaimed import days_since_return, program_todays, unclaimed_accounts
 from twp.exceptions import DomainError
 from workers.models import MEXICAN_STATES
 
@@ -108,30 +108,38 @@ def _payout(request, public_id) -> Payout:
         "worker", "account", "requested_by", "approved_by", "paid_by", "closed_by"), public_id=public_id)
 
 
+def filtered_payouts(user, params):
+    """The payout list's rows, newest first, and the filters it applied (status, method, worker's
+    public id, follow-up); values that are not valid filters are ignored. The list page and its
+    exports both read it through here."""
+    rows = (Payout.objects.visible_to(user)
+            .select_related("worker", "requested_by", "approved_by").order_by("-id"))
+    status = params.get("status", "")
+    if status in Payout.Status.values:
+        rows = rows.filter(status=status)
+    else:
+        status = ""
+    method = params.get("method", "")
+    if method in Payout.Method.values:
+        rows = rows.filter(method=method)
+    else:
+        method = ""
+    worker_id = parse_uuid(params.get("worker", ""))
+    if worker_id is not None:
+        rows = rows.filter(worker__public_id=worker_id)
+    follow_up = params.get("follow_up") == "1"
+    if follow_up:
+        rows = rows.filter(status=Payout.Status.FAILED, followed_up_at__isnull=True)
+    return rows, (status, method, worker_id, follow_up)
+
+
 class PayoutListView(StaffOr404Mixin, View):
     """The payouts the person sees, newest first, filtered by status (``?status=``), method
     (``?method=``), worker (``?worker=`` their id, from the account page) or the failed bank
     payouts still to follow up (``?follow_up=1``)."""
 
     def get(self, request):
-        rows = (Payout.objects.visible_to(request.user)
-                .select_related("worker", "requested_by", "approved_by").order_by("-id"))
-        status = request.GET.get("status", "")
-        if status in Payout.Status.values:
-            rows = rows.filter(status=status)
-        else:
-            status = ""
-        method = request.GET.get("method", "")
-        if method in Payout.Method.values:
-            rows = rows.filter(method=method)
-        else:
-            method = ""
-        worker_id = parse_uuid(request.GET.get("worker", ""))
-        if worker_id is not None:
-            rows = rows.filter(worker__public_id=worker_id)
-        follow_up = request.GET.get("follow_up") == "1"
-        if follow_up:
-            rows = rows.filter(status=Payout.Status.FAILED, followed_up_at__isnull=True)
+        rows, (status, method, worker_id, follow_up) = filtered_payouts(request.user, request.GET)
         page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
         query = {key: value for key, value in (("status", status), ("method", method),
                                                ("worker", str(worker_id or "")),
@@ -339,25 +347,24 @@ class UnclaimedView(StaffOr404Mixin, View):
     def get(self, request):
         form = UnclaimedForm(request.GET or None)
         filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        today = timezone.localdate()
-        rows = unclaimed_accounts(today, Account.objects.visible_to(request.user)).select_related("worker")
+        rows = unclaimed_accounts(None, Account.objects.visible_to(request.user),
+                                  min_days=filters.get("min_days")).select_related("worker")
         if filters.get("state"):
             rows = rows.filter(worker__state_of_origin=filters["state"])
-        if filters.get("min_days") is not None:
-            rows = rows.filter(returned_on__lte=today - datetime.timedelta(days=filters["min_days"]))
         rows = rows.order_by("returned_on", "id")
+        todays = program_todays()  # days are counted in each program's time zone
         if request.GET.get("file") == "csv":
-            return _unclaimed_csv(rows, today)
+            return _unclaimed_csv(rows, todays)
         page = Paginator(rows, page_size(request)).get_page(request.GET.get("page"))
         for account in page.object_list:
-            account.days_since_return = (today - account.returned_on).days
+            account.days_since_return = days_since_return(account, todays)
         query = urlencode({key: value for key, value in request.GET.items() if key in ("state", "min_days")})
         return render(request, "savings/unclaimed_list.html", {
             "form": form, "page": page, "accounts": page.object_list, "page_query": query, "shown": "unclaimed"},
             status=400 if form.is_bound and not form.is_valid() else 200)
 
 
-def _unclaimed_csv(rows, today) -> HttpResponse:
+def _unclaimed_csv(rows, todays) -> HttpResponse:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -365,10 +372,10 @@ def _unclaimed_csv(rows, today) -> HttpResponse:
                      _("Available"), _("Currency")])
     for account in rows.iterator(chunk_size=500):
         writer.writerow([account.worker.full_name, account.worker.curp, account.worker.state_of_origin,
-                         account.returned_on.isoformat(), (today - account.returned_on).days,
+                         account.returned_on.isoformat(), days_since_return(account, todays),
                          Money(account.available, account.currency).text, account.currency])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="unclaimed-savings-{today}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="unclaimed-savings-{timezone.localdate()}.csv"'
     return response
 
 

@@ -17,11 +17,13 @@ from django.db.models import Sum
 from contracts.models import Contract, ContractStatus
 from contracts.returns import contract_confirm_return
 from savings import payouts
-from savings.ledger import Line, Posting, post, system_account
+from savings.contributions import contribution_reverse, contributions_post
+from savings.ledger import Line, Posting, post, system_account, worker_accounts
 from savings.models import Account, Entry, HeldRelease, LedgerTransaction, Payout, Source
 from savings.money import Money
 from savings.releases import release_held_money
 from savings.statements import receipt_pdf, statement, statement_csv, statement_pdf
+from tests.savings.conftest import contract_of, payroll_line
 from tests.savings.payout_fixtures import saved
 from twp.exceptions import DomainError, InvalidTransition
 
@@ -178,3 +180,63 @@ def test_a_later_confirmed_return_releases_absconded_money(absconded, staff_tlax
                             identity_document="passport")
     account.refresh_from_db()
     assert (account.available, account.held) == (Decimal("100.00"), Decimal("0"))
+
+
+# After an administrator's release the money is available: what follows must agree with that.
+def released(contract, administrator, reason=HeldRelease.Reason.OTHER):
+    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.ABSCONDED)
+    return release_held_money(Contract.objects.get(pk=contract.pk), reason=reason, explanation="Court order",
+                              by=administrator)
+
+
+def test_a_reversal_after_a_release_takes_the_money_back_from_available(running, employer_a_user, administrator):
+    (contribution,) = contributions_post(by=employer_a_user, lines=[payroll_line(running)], source=Source.PORTAL)
+    released(running, administrator)
+    account = Account.objects.get(worker=running.worker)
+    assert (account.available, account.held) == (Decimal("100.00"), Decimal("0"))
+    contribution_reverse(contribution=contribution, by=employer_a_user, reason="Wrong week", source=Source.PORTAL)
+    account.refresh_from_db()
+    assert (account.available, account.held) == (Decimal("0.00"), Decimal("0"))
+    assert Entry.objects.filter(account=account, held=True).aggregate(total=Sum("amount"))["total"] == 0
+
+
+def test_a_late_payroll_after_a_release_is_available_at_once(running, employer_a_user, administrator):
+    contributions_post(by=employer_a_user, lines=[payroll_line(running)], source=Source.PORTAL)
+    released(running, administrator)
+    contributions_post(by=employer_a_user, lines=[payroll_line(running, week=1)], source=Source.PORTAL)
+    account = Account.objects.get(worker=running.worker)
+    assert (account.available, account.held) == (Decimal("200.00"), Decimal("0"))
+
+
+def test_after_a_death_the_beneficiary_on_record_is_paid(absconded, administrator, staff_tlaxcala):
+    account, contract = absconded
+    account.worker.beneficiary_name = "ROSA PÉREZ"
+    account.worker.save()
+    with pytest.raises(DomainError, match="confirmed"):  # nothing released yet: nothing to pay
+        payouts.request_payout(worker=account.worker, amount=Money(Decimal("40.00"), "CAD"), method="cash",
+                               to_beneficiary=True, by=staff_tlaxcala)
+    release_held_money(contract, reason=HeldRelease.Reason.DEATH, explanation="Death certificate", by=administrator)
+    payout = payouts.request_payout(worker=account.worker, amount=Money(Decimal("40.00"), "CAD"), method="cash",
+                                    to_beneficiary=True, by=staff_tlaxcala)
+    assert payout.payee_name == "ROSA PÉREZ" and payout.status == Payout.Status.RESERVED
+
+
+def test_a_release_covers_the_whole_transfer_chain(program, employer_a, worksite_a, administrator):
+    first = contract_of(program, employer_a, worksite_a, status=ContractStatus.TRANSFERRED, ended_days_ago=100)
+    last = contract_of(program, employer_a, worksite_a, status=ContractStatus.ABSCONDED, ended_days_ago=10,
+                       worker=first.worker)
+    Contract.objects.filter(pk=last.pk).update(transferred_from=first)
+    for contract in (first, last):
+        deposit_held(contract, "60.00")
+    release_held_money(Contract.objects.get(pk=last.pk), reason=HeldRelease.Reason.OTHER, explanation="x",
+                       by=administrator)
+    account = Account.objects.get(worker=first.worker)
+    assert (account.available, account.held) == (Decimal("120.00"), Decimal("0"))
+
+
+def deposit_held(contract, amount):
+    account_id = worker_accounts([(contract.worker_id, "CAD")])[(contract.worker_id, "CAD")]
+    post([Posting(LedgerTransaction.Kind.CONTRIBUTION, [
+        Line(account_id, Decimal(amount), "CAD", contract.pk, held=True),
+        Line(system_account(Account.Kind.REMITTANCES_IN_TRANSIT, "CAD"), -Decimal(amount), "CAD"),
+    ])], by=None, source=Source.SYSTEM)
