@@ -723,11 +723,11 @@ def main() -> None:
     for plan in plans:
         say("\n" + plan)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = "make bench-observatory" if WORKERS == FULL_SIZE else f"BENCH_WORKERS={WORKERS} make bench-observatory"
+    command = ("" if WORKERS == FULL_SIZE else f"BENCH_WORKERS={WORKERS} ") + ".venv/bin/python -m bench.observatory"
     block = (f"### {WORKERS:,} workers\n\nRun on {stamp}, {platform.node() or 'this machine'} "
              f"({os.cpu_count()} cores, shared; {platform.python_implementation()} {platform.python_version()}, "
              f"PostgreSQL {one('SHOW server_version')[0]}), database `{connection.settings_dict['NAME']}`, "
-             f"`{command}`.\n\n```\n"
+             f"`{command}` (what `make bench-observatory` runs).\n\n```\n"
              + "\n".join(lines) + "\n```\n"
              + ("".join(f"\n```\n{plan}\n```\n" for plan in plans)))
     write_results(block)
