@@ -147,12 +147,6 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def sql(statement: str, params=None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
-
-
 def one(statement: str, params=None):
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
