@@ -2,7 +2,8 @@
 the viewer's jurisdiction (observatory.facts.scoped: an office's regions and Mexican states;
 administrators everything), filtered by program and season.
 
-Everything is read from the precomputed facts, so a dashboard costs a fixed handful of small
+Everything is read from the precomputed facts (the employer chart from ``ContractFact``, the
+rest from its sum over employers, ``ContractSummary``), so a dashboard costs a fixed handful of small
 queries whatever the size of the program, and is cached until the next refresh of the facts
 (the cache key names the refresh, the viewer's jurisdiction, the filters and the language).
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from employers.models import Employer, Sector
 from observatory import facts
-from observatory.models import ContractFact, RequestFact, SavingsFact
+from observatory.models import ContractFact, ContractSummary, RequestFact, SavingsFact
 from twp.models import Role
 from twp.regions import DESTINATION_REGIONS, MEXICAN_STATES
 
@@ -85,11 +86,13 @@ def _jurisdiction(user) -> str:
 
 
 def build(user, *, program_id: int | None, season: int) -> Dashboard:
-    contracts = facts.scoped(ContractFact.objects.all(), user)
+    contracts = facts.scoped(ContractSummary.objects.all(), user)
+    by_employer = facts.scoped(ContractFact.objects.all(), user)
     requests = facts.scoped(RequestFact.objects.all(), user)
     savings = facts.scoped(SavingsFact.objects.all(), user)
     if program_id:
         contracts, requests = contracts.filter(program_id=program_id), requests.filter(program_id=program_id)
+        by_employer = by_employer.filter(program_id=program_id)
     this_season = contracts.filter(season=season)
     states, regions, sectors = dict(MEXICAN_STATES), dict(DESTINATION_REGIONS), dict(Sector.choices)
     charts = [
@@ -101,7 +104,7 @@ def build(user, *, program_id: int | None, season: int) -> Dashboard:
         _rates(contracts, "season", None, "on-time-by-season", _("On-time return rate by season"), _("Season")),
         _rates(this_season, "state", states, "on-time-by-state", _("On-time return rate by state of origin"),
                _("State of origin")),
-        _worst_employers(this_season),
+        _worst_employers(by_employer.filter(season=season)),
         _overdue_by_state(this_season, states),
         _absences(this_season, regions),
         _savings_by_year(contracts, savings),

@@ -4,8 +4,9 @@ tables, and reading them within a user's jurisdiction.
 ``refresh()`` replaces every fact in one transaction (DELETE, then INSERT ... SELECT): readers
 keep the previous set until it commits, so a dashboard never shows half a refresh. The contract
 facts are one SQL statement (a window function picks each worker's first placement of a season);
-the savings facts reuse the payouts' and unclaimed savings' own querysets, so "unclaimed" means
-here exactly what the unclaimed report and its reminders mean (savings.unclaimed)."""
+``ContractSummary`` sums them over employers; the savings facts reuse the payouts' and unclaimed
+savings' own querysets, so "unclaimed" means here exactly what the unclaimed report and its
+reminders mean (savings.unclaimed)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ ASKING = ("submitted", "approved", "partially_filled", "filled")
 REFRESH_KEY = "observatory:refreshed"
 
 # DELETE, not TRUNCATE: TRUNCATE would block every reader until the refresh commits.
-DELETE_FACTS = ("DELETE FROM observatory_contractfact", "DELETE FROM observatory_requestfact",
-                "DELETE FROM observatory_savingsfact")
+DELETE_FACTS = ("DELETE FROM observatory_contractfact", "DELETE FROM observatory_contractsummary",
+                "DELETE FROM observatory_requestfact", "DELETE FROM observatory_savingsfact")
 CONTRACT_FACTS = """
 INSERT INTO observatory_contractfact (program_id, season, employer_id, region, sector, state, currency,
     placements, workers, confirmed, on_time, awaiting, overdue, transfers_out, absences, posted)
@@ -69,6 +70,14 @@ LEFT JOIN posted ON posted.contract_id = placed.id
 GROUP BY program_id, season, employer_id, region, sector, state, wage_currency
 """
 
+CONTRACT_SUMMARY = """
+INSERT INTO observatory_contractsummary (program_id, season, region, sector, state, currency, placements,
+    workers, confirmed, on_time, awaiting, overdue, transfers_out, absences, posted)
+SELECT program_id, season, region, sector, state, currency, sum(placements), sum(workers), sum(confirmed),
+       sum(on_time), sum(awaiting), sum(overdue), sum(transfers_out), sum(absences), sum(posted)
+FROM observatory_contractfact GROUP BY program_id, season, region, sector, state, currency
+"""
+
 REQUEST_FACTS = """
 INSERT INTO observatory_requestfact (program_id, season, employer_id, region, sector, status, requests, asked, filled)
 SELECT r.program_id, r.season, r.employer_id, ws.region, e.sector, r.status, count(*), sum(r.workers_requested),
@@ -93,6 +102,7 @@ def refresh() -> FactsRefresh:
             cursor.execute(statement)
         cursor.execute(CONTRACT_FACTS, {"placed": list(PLACED), "awaiting": list(AWAITING)})
         contract_rows = cursor.rowcount
+        cursor.execute(CONTRACT_SUMMARY)
         cursor.execute(REQUEST_FACTS, {"asking": list(ASKING)})
         SavingsFact.objects.bulk_create(_savings_facts())
         done = FactsRefresh.objects.create(finished_at=timezone.now(), seconds=time.monotonic() - began,

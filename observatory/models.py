@@ -12,13 +12,12 @@ gives exactly the figures of the contracts they may see."""
 from django.db import models
 
 
-class ContractFact(models.Model):
-    """Placed contracts (signed, whatever became of them) of one program, season, employer,
-    destination region and sector, and one Mexican state of origin."""
+class ContractMeasures(models.Model):
+    """What is counted of placed contracts (signed, whatever became of them since), by program,
+    season, destination region and sector, and Mexican state of origin."""
 
     program_id = models.IntegerField()
     season = models.PositiveSmallIntegerField()
-    employer_id = models.IntegerField()
     region = models.CharField(max_length=5)
     sector = models.CharField(max_length=20)
     state = models.CharField(max_length=4)
@@ -37,10 +36,30 @@ class ContractFact(models.Model):
     posted = models.DecimalField(max_digits=16, decimal_places=2)  # savings deducted, reversals excluded
 
     class Meta:
+        abstract = True
+
+
+class ContractFact(ContractMeasures):
+    """The measures per employer too: what the employer charts read."""
+
+    employer_id = models.IntegerField()
+
+    class Meta:
         indexes = [models.Index(fields=["season", "program_id"], name="obs_contract_season_idx")]
 
     def __str__(self):
         return f"{self.season} {self.employer_id} {self.region} {self.state}"
+
+
+class ContractSummary(ContractMeasures):
+    """``ContractFact`` summed over employers: a few thousand rows where the facts have a hundred
+    thousand at 1,000,000 workers, so every chart not about employers reads a small table."""
+
+    class Meta:
+        indexes = [models.Index(fields=["season", "program_id"], name="obs_summary_season_idx")]
+
+    def __str__(self):
+        return f"{self.season} {self.region} {self.state}"
 
 
 class RequestFact(models.Model):

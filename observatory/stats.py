@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import Sector
 from observatory.facts import refreshed
-from observatory.models import ContractFact, SavingsFact
+from observatory.models import ContractSummary, SavingsFact
 from twp.regions import DESTINATION_REGIONS, MEXICAN_STATES
 
 MIN_CELL = 5
@@ -85,7 +85,7 @@ def suppress(people: dict[str, int]) -> tuple[dict[str, str], bool]:
 
 def _count_by(dimension: str) -> Callable[[int], dict]:
     def rows(season: int) -> dict[str, tuple[int, None]]:
-        found = (ContractFact.objects.filter(season=season).values(dimension).annotate(people=Sum("workers"))
+        found = (ContractSummary.objects.filter(season=season).values(dimension).annotate(people=Sum("workers"))
                  .filter(people__gt=0).values_list(dimension, "people"))
         return {key or "": (people, None) for key, people in found}
 
@@ -94,7 +94,7 @@ def _count_by(dimension: str) -> Callable[[int], dict]:
 
 def _return_rates(season: int) -> dict[str, tuple[int, Decimal]]:
     """Confirmed returns, and the share on time, by state: each return is one person coming home."""
-    found = (ContractFact.objects.filter(season=season).values("state")
+    found = (ContractSummary.objects.filter(season=season).values("state")
              .annotate(people=Sum("confirmed"), on_time=Sum("on_time")).filter(people__gt=0)
              .values_list("state", "people", "on_time"))
     return {key: (people, _percent(on_time, people)) for key, people, on_time in found}
@@ -165,7 +165,7 @@ def compute(name: str, season: int) -> Table:
 
 def _total_value(name: str, season: int, rows: dict) -> Decimal | None:
     if name == "return-rates-by-state":
-        found = ContractFact.objects.filter(season=season).aggregate(people=Sum("confirmed"), on_time=Sum("on_time"))
+        found = ContractSummary.objects.filter(season=season).aggregate(people=Sum("confirmed"), on_time=Sum("on_time"))
         return _percent(found["on_time"] or 0, found["people"] or 0)
     if name == "savings-paid-out-by-state":
         return sum((value for _count, value in rows.values()), Decimal("0.00"))
@@ -173,6 +173,11 @@ def _total_value(name: str, season: int, rows: dict) -> Decimal | None:
 
 
 def seasons() -> list[int]:
-    """Seasons with placements, newest first (and this year's, even before any)."""
-    found = set(ContractFact.objects.values_list("season", flat=True).distinct())
-    return sorted(found | {timezone.localdate().year}, reverse=True)
+    """Seasons with placements, newest first (and this year's, even before any); cached until
+    the next refresh of the facts, like the tables."""
+    key = f"observatory:{refreshed()['id']}:seasons"
+    found = cache.get(key)
+    if found is None:
+        found = sorted(set(ContractSummary.objects.values_list("season", flat=True).distinct()))
+        cache.set(key, found, settings.OBSERVATORY_CACHE_SECONDS)
+    return sorted(set(found) | {timezone.localdate().year}, reverse=True)

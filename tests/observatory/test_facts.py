@@ -9,7 +9,7 @@ import pytest
 
 from contracts.models import ContractStatus, ExpectedReturn
 from observatory import facts
-from observatory.models import ContractFact, FactsRefresh, SavingsFact
+from observatory.models import ContractFact, ContractSummary, FactsRefresh, SavingsFact
 from observatory.tasks import refresh_facts_task
 from savings import payouts
 from savings.money import Money
@@ -33,6 +33,9 @@ def test_refreshing_again_replaces_the_facts(place):
     assert first == [(SEASON, "OAX", 2, 2, 2, 2), (SEASON, "TLA", 5, 5, 0, 0)]
     facts.refresh()
     assert snapshot() == first and FactsRefresh.objects.count() == 3  # one per place() and this one
+    # The summary is the facts summed over employers: one row per state here (one employer).
+    assert sorted(ContractSummary.objects.values_list("season", "state", "placements", "workers", "confirmed",
+                                                      "on_time")) == first
 
 
 def test_savings_paid_out_and_unclaimed(program, employer_a, worksite_a, staff_tlaxcala):
