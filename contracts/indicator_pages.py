@@ -18,6 +18,7 @@ from contracts.models import Contract
 from contracts.views import ProgramStaffOr404Mixin
 from employers.models import Employer
 from employers.staff_views import _page_size
+from observatory import facts as observatory_facts
 from twp.models import Program
 
 # The sortable columns, in the table's order, with their headings.
@@ -52,16 +53,17 @@ class IndicatorListView(ProgramStaffOr404Mixin, View):
 
     def get(self, request):
         form = IndicatorFilterForm(request.GET)
-        contracts = Contract.objects.visible_to(request.user)
+        facts = indicators.visible_facts(request.user)
         sort = request.GET.get("sort", indicators.DEFAULT_SORT)
         if sort not in SORTABLE:
             sort = indicators.DEFAULT_SORT
         page = None
         if form.is_valid():
             data = form.cleaned_data
-            shown = contracts
+            shown = facts
             if data["search"].strip():
-                shown = shown.filter(request__employer__legal_name__icontains=data["search"].strip())
+                shown = shown.filter(employer_id__in=Employer.objects.filter(
+                    legal_name__icontains=data["search"].strip()).values("pk"))
             rows = indicators.employer_indicators(shown, program=data["program"], season=data["season"], sort=sort)
             page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
         filters = request.GET.copy()
@@ -81,10 +83,11 @@ class IndicatorListView(ProgramStaffOr404Mixin, View):
             "filter_options": {
                 "program": [(str(program.pk), program.name) for program in Program.objects.order_by("name")],
                 "season": [(str(season), str(season)) for season in
-                           contracts.order_by("-season").values_list("season", flat=True).distinct()],
+                           facts.order_by("-season").values_list("season", flat=True).distinct()],
             },
             "filtered": any(request.GET.get(name) for name in ("program", "season", "search")),
             "thresholds": _thresholds(),
+            "refreshed_at": observatory_facts.refreshed()["at"],
         })
 
 
@@ -101,11 +104,13 @@ class IndicatorHistoryView(ProgramStaffOr404Mixin, View):
             Employer.objects.filter(Q(pk__in=visible.values("pk"))
                                     | Exists(contracts.filter(request__employer=OuterRef("pk")))),
             public_id=public_id)
-        total = list(indicators.employer_indicators(contracts.filter(request__employer=employer)))
+        facts = indicators.visible_facts(request.user)
+        total = list(indicators.employer_indicators(facts.filter(employer_id=employer.pk)))
         return render(request, self.template_name, {
             "employer": employer,
             "can_open_employer": visible.filter(pk=employer.pk).exists(),
-            "seasons": indicators.employer_history(contracts, employer),
+            "seasons": indicators.employer_history(facts, employer),
+            "refreshed_at": observatory_facts.refreshed()["at"],
             "total": total[0] if total else None,
             "columns": COLUMNS,
             "thresholds": _thresholds(),

@@ -1,12 +1,15 @@
 """Employer indicators for staff (issue #13): per employer, how its placements went, so that
-trouble shows early. Read over contracts already scoped by the caller
-(``Contract.objects.visible_to(user)``): a figure never counts a contract the reader may not see.
+trouble shows early. Read from the Observatory's contract facts (observatory.facts, refreshed
+hourly: the pages say when), already scoped by the caller (``facts.scoped``, the rule of
+``Contract.objects.visible_to``): a figure never counts a contract the reader may not see. Live,
+the same grouping took 1.3–4.3 s at 1,000,000 workers (bench/RESULTS-observatory.md); from the
+facts it reads one employer's rows per state and season.
 
 Per employer (or per season of one employer, ``employer_history``):
 
 - ``placements``: its contracts not cancelled (a cancelled contract never placed anyone);
-- the returns, counted exactly as the on-time return rate counts them
-  (``contracts.circularity.return_counts``): ``confirmed``, ``on_time`` among them, and the
+- the returns, counted as the on-time return rate counts them (``contracts.circularity``):
+  ``confirmed``, ``on_time`` among them, and the
   returns still ``awaiting`` and ``overdue``. ``late`` = confirmed − on time: only *confirmed*
   returns are called late, an unconfirmed one is counted as overdue instead;
 - ``absences``: every absence opened on its contracts (by the employer or by staff), whatever
@@ -25,8 +28,7 @@ Per employer (or per season of one employer, ``employer_history``):
 The rates that flag an employer for a closer look are ``late_rate`` (late over confirmed) and
 ``absence_rate`` (absences over contracts that reached the worksite); each is None without a base.
 
-Every figure is an aggregate of one grouped query over the contracts (an absence count and the
-two evaluations are per-contract subqueries inside it, so no join multiplies the rows); the
+Every figure is a sum of one grouped query over the facts (averages are sums over counts); the
 number of queries does not grow with the number of employers or seasons."""
 
 from __future__ import annotations
@@ -34,14 +36,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Avg, Count, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, NullIf
 
-from contracts.circularity import ReturnRate, return_counts
-from contracts.models import Absence, Contract, ContractStatus, Evaluation
-
-S = ContractStatus
-D = Evaluation.Direction
+from contracts.circularity import ReturnRate
+from employers.models import Employer
+from observatory import facts as observatory_facts
+from observatory.models import ContractFact
 
 # A worker who left a farm mid-season or came home late is ordinary; a pattern is not. On-time
 # return is the program's measure of success and SAWP returns are overwhelmingly on time, so one
@@ -52,9 +53,8 @@ D = Evaluation.Direction
 LATE_RATE_THRESHOLD = Fraction(1, 5)
 ABSENCE_RATE_THRESHOLD = Fraction(1, 10)
 
-# Contracts whose worker reached the worksite: the base of the absence rate (an absence is
-# reported only on an active contract).
-ARRIVED = (S.ACTIVE, S.ENDED, S.TERMINATED_EARLY, S.TRANSFERRED, S.ABSCONDED, S.RETURNED)
+# The base of the absence rate: contracts whose worker reached the worksite (observatory.facts
+# ARRIVED; an absence is reported only on an active contract).
 
 # The table's orders (``?sort=``): each a field of the grouped rows, the highest figure first
 # (the name A to Z); ties by name. Rates without a base (no confirmed return) sort last.
@@ -138,41 +138,31 @@ def _percent(rate: Fraction | None) -> int | None:
     return None if rate is None else round(100 * rate)
 
 
-def _evaluation(direction: str, field: str = "overall") -> Subquery:
-    # At most one evaluation per contract and direction (``evaluation_once_per_contract``).
-    return Subquery(Evaluation.objects.filter(contract=OuterRef("pk"), direction=direction)
-                    .order_by().values(field)[:1], output_field=IntegerField())
-
-
-def _absences(**condition) -> Subquery:
-    return Subquery(Absence.objects.filter(contract=OuterRef("pk"), **condition).order_by()
-                    .values("contract").annotate(count=Count("pk")).values("count"), output_field=IntegerField())
+def _average(total: str, count: str):
+    return Cast(Sum(total), FloatField()) / NullIf(Cast(Sum(count), FloatField()), 0.0)
 
 
 def _rate(numerator: str, denominator: str):
     return Cast(F(numerator), FloatField()) / NullIf(Cast(F(denominator), FloatField()), 0.0)
 
 
-def _grouped(contracts: QuerySet[Contract], *group: str) -> QuerySet:
-    """``contracts`` grouped by employer (and ``group``), each group's figures annotated."""
-    contested = Exists(Evaluation.objects.filter(contract=OuterRef("pk"), direction=D.OF_WORKER,
-                                                 contested_at__isnull=False))
-    return (contracts.order_by()
-            .annotate(absence_count=_absences(), absence_reported_count=_absences(stage=Absence.Stage.REPORTED),
-                      of_worker=_evaluation(D.OF_WORKER), of_employer=_evaluation(D.OF_EMPLOYER))
-            .values(*group, employer_id=F("request__employer_id"),
-                    employer_public_id=F("request__employer__public_id"),
-                    employer_name=F("request__employer__legal_name"))
-            .annotate(placements=Count("pk", filter=~Q(status=S.CANCELLED)),
-                      arrived=Count("pk", filter=Q(status__in=ARRIVED)),
-                      **return_counts(),
-                      absences=Coalesce(Sum("absence_count"), 0),
-                      absences_reported=Coalesce(Sum("absence_reported_count"), 0),
-                      transfers_out=Count("pk", filter=Q(status=S.TRANSFERRED)),
-                      rating_of_workers=Avg("of_worker"), rated_workers=Count("of_worker"),
-                      rating_by_workers=Avg("of_employer"), ratings_by_workers=Count("of_employer"),
-                      contests=Count("pk", filter=Q(contested)))
-            .annotate(late=F("confirmed") - F("on_time"), late_rate=_rate("late", "confirmed"),
+def _employer(field: str) -> Subquery:
+    return Subquery(Employer.objects.filter(pk=OuterRef("employer_id")).values(field)[:1])
+
+
+def _grouped(facts: QuerySet[ContractFact], *group: str) -> QuerySet:
+    """``facts`` grouped by employer (and ``group``), each group's figures summed."""
+    return (facts.order_by().values(*group, "employer_id")
+            .annotate(placements=Sum("live"), arrived=Sum("arrived"), confirmed=Sum("confirmed"),
+                      on_time=Sum("on_time"), awaiting=Sum("awaiting"), overdue=Sum("overdue"),
+                      absences=Sum("absences"), absences_reported=Sum("absences_reported"),
+                      transfers_out=Sum("transfers_out"),
+                      rating_of_workers=_average("rating_of_workers_total", "rated_workers"),
+                      rated_workers=Sum("rated_workers"),
+                      rating_by_workers=_average("rating_by_workers_total", "ratings_by_workers"),
+                      ratings_by_workers=Sum("ratings_by_workers"), contests=Sum("contests"))
+            .annotate(employer_public_id=_employer("public_id"), employer_name=_employer("legal_name"),
+                      late=F("confirmed") - F("on_time"), late_rate=_rate("late", "confirmed"),
                       absence_rate=_rate("absences", "arrived")))
 
 
@@ -216,23 +206,27 @@ class IndicatorRows:
         return (_row(row) for row in self.rows)
 
 
-def employer_indicators(contracts: QuerySet[Contract], *, program=None, season: int | None = None,
+def visible_facts(user) -> QuerySet[ContractFact]:
+    """The contract facts ``user`` may read (what these functions take)."""
+    return observatory_facts.scoped(ContractFact.objects.all(), user)
+
+
+def employer_indicators(facts: QuerySet[ContractFact], *, program=None, season: int | None = None,
                         sort: str = DEFAULT_SORT) -> IndicatorRows:
-    """The indicators of each employer with a contract in ``contracts`` (already scoped by the
-    caller), of one ``program`` and one ``season`` if given, in the order ``sort`` (one of
-    ``SORTS``). Two queries to read a page (count, rows) plus one for the time zones."""
+    """The indicators of each employer with a contract in ``facts`` (``visible_facts(user)``),
+    of one ``program`` (or its id) and one ``season`` if given, in the order ``sort`` (one of
+    ``SORTS``). Two queries to read a page (count, rows)."""
     if program is not None:
-        contracts = contracts.filter(program=program)
+        facts = facts.filter(program_id=getattr(program, "pk", program))
     if season is not None:
-        contracts = contracts.filter(season=season)
+        facts = facts.filter(season=season)
     field = SORTS.get(sort, SORTS[DEFAULT_SORT])
     order = F(field).asc() if field == "employer_name" else F(field).desc(nulls_last=True)
-    return IndicatorRows(_grouped(contracts).order_by(order, "employer_name", "employer_id"))
+    return IndicatorRows(_grouped(facts).order_by(order, "employer_name", "employer_id"))
 
 
-def employer_history(contracts: QuerySet[Contract], employer) -> list[EmployerIndicators]:
-    """The indicators of ``employer`` per season, the latest season first, over ``contracts``
-    (already scoped by the caller): seasons with no contract the reader sees are left out.
-    One query (plus one for the time zones)."""
-    rows = _grouped(contracts.filter(request__employer=employer), "season").order_by("-season")
+def employer_history(facts: QuerySet[ContractFact], employer) -> list[EmployerIndicators]:
+    """The indicators of ``employer`` per season, the latest season first, over ``facts``
+    (``visible_facts(user)``): seasons with no contract the reader sees are left out. One query."""
+    rows = _grouped(facts.filter(employer_id=employer.pk), "season").order_by("-season")
     return [_row(row) for row in rows]

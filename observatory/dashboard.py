@@ -129,13 +129,14 @@ def _label(labels: dict | None, key) -> str:
 
 
 def _placements_by_season(contracts) -> Chart:
-    rows = contracts.values("season").annotate(p=Sum("placements"), w=Sum("workers")).order_by("season")
+    rows = (contracts.values("season").annotate(p=Sum("placements"), w=Sum("workers")).filter(p__gt=0)
+            .order_by("season"))
     return Chart("placements-by-season", _("Placements by season"), _("Season"), [_("Contracts"), _("Workers")],
                  [_row(str(row["season"]), str(row["season"]), [row["p"], row["w"]]) for row in rows])
 
 
 def _counted(facts_, dimension, labels, name, title, heading) -> Chart:
-    rows = facts_.values(dimension).annotate(p=Sum("placements")).order_by("-p", dimension)
+    rows = facts_.values(dimension).annotate(p=Sum("placements")).filter(p__gt=0).order_by("-p", dimension)
     return Chart(name, title, heading, [_("Contracts")],
                  [_row(row[dimension], _label(labels, row[dimension]), [row["p"]]) for row in rows])
 

@@ -28,6 +28,8 @@ S = ContractStatus
 # A placement: a contract that was signed (whatever became of it since).
 PLACED = (S.SIGNED, S.DEPARTED, S.ACTIVE, S.ENDED, S.TERMINATED_EARLY, S.TRANSFERRED, S.ABSCONDED, S.RETURNED)
 AWAITING = (S.ENDED, S.TERMINATED_EARLY, S.ABSCONDED)
+# Contracts whose worker reached the worksite (the base of an employer's absence rate).
+ARRIVED = (S.ACTIVE, S.ENDED, S.TERMINATED_EARLY, S.TRANSFERRED, S.ABSCONDED, S.RETURNED)
 # Requests that asked for workers: submitted and not withdrawn or refused.
 ASKING = ("submitted", "approved", "partially_filled", "filled")
 REFRESH_KEY = "observatory:refreshed"
@@ -35,13 +37,17 @@ REFRESH_KEY = "observatory:refreshed"
 # DELETE, not TRUNCATE: TRUNCATE would block every reader until the refresh commits.
 DELETE_FACTS = ("DELETE FROM observatory_contractfact", "DELETE FROM observatory_contractsummary",
                 "DELETE FROM observatory_requestfact", "DELETE FROM observatory_savingsfact")
-CONTRACT_FACTS = """
+MEASURES = ("placements, workers, confirmed, on_time, awaiting, overdue, transfers_out, absences, posted, live, "
+            "arrived, absences_reported, rated_workers, rating_of_workers_total, ratings_by_workers, "
+            "rating_by_workers_total, contests")
+CONTRACT_FACTS = f"""
 INSERT INTO observatory_contractfact (program_id, season, employer_id, region, sector, state, currency,
-    placements, workers, confirmed, on_time, awaiting, overdue, transfers_out, absences, posted)
-WITH placed AS (
+    {MEASURES})
+WITH live AS (
     SELECT c.id, c.program_id, c.season, c.status, c.returned_on_time, c.wage_currency,
            r.employer_id, ws.region, e.sector, w.state_of_origin AS state,
-           row_number() OVER (PARTITION BY c.worker_id, c.program_id, c.season
+           c.status = ANY(%(placed)s) AS placed,
+           row_number() OVER (PARTITION BY c.worker_id, c.program_id, c.season, c.status = ANY(%(placed)s)
                               ORDER BY c.start_date, c.id) = 1 AS first_of_season,
            (er.confirmed_at IS NULL AND er.due_on < (now() AT TIME ZONE p.time_zone)::date) AS is_overdue
     FROM contracts_contract c
@@ -51,32 +57,42 @@ WITH placed AS (
     JOIN workers_worker w ON w.id = c.worker_id
     JOIN twp_program p ON p.id = c.program_id
     LEFT JOIN contracts_expectedreturn er ON er.contract_id = c.id
-    WHERE c.status = ANY(%(placed)s)
+    WHERE c.status <> 'cancelled'
 ),
-absences AS (SELECT contract_id, count(*) AS n FROM contracts_absence GROUP BY contract_id),
+absences AS (SELECT contract_id, count(*) AS n, count(*) FILTER (WHERE stage = 'reported') AS reported
+             FROM contracts_absence GROUP BY contract_id),
+evaluations AS (SELECT contract_id,
+                       max(overall) FILTER (WHERE direction = 'of_worker') AS of_worker,
+                       max(overall) FILTER (WHERE direction = 'of_employer') AS of_employer,
+                       bool_or(direction = 'of_worker' AND contested_at IS NOT NULL) AS contested
+                FROM contracts_evaluation GROUP BY contract_id),
 posted AS (SELECT contract_id, sum(amount) AS amount FROM savings_contribution
            WHERE status = 'posted' GROUP BY contract_id)
 SELECT program_id, season, employer_id, region, sector, state, wage_currency,
-       count(*), count(*) FILTER (WHERE first_of_season),
+       count(*) FILTER (WHERE placed), count(*) FILTER (WHERE placed AND first_of_season),
        count(*) FILTER (WHERE status = 'returned' AND returned_on_time IS NOT NULL),
        count(*) FILTER (WHERE status = 'returned' AND returned_on_time),
        count(*) FILTER (WHERE status = ANY(%(awaiting)s)),
        count(*) FILTER (WHERE status = ANY(%(awaiting)s) AND is_overdue),
        count(*) FILTER (WHERE status = 'transferred'),
-       coalesce(sum(absences.n), 0), coalesce(sum(posted.amount), 0)
-FROM placed
-LEFT JOIN absences ON absences.contract_id = placed.id
-LEFT JOIN posted ON posted.contract_id = placed.id
+       coalesce(sum(absences.n), 0), coalesce(sum(posted.amount), 0),
+       count(*), count(*) FILTER (WHERE status = ANY(%(arrived)s)), coalesce(sum(absences.reported), 0),
+       count(evaluations.of_worker), coalesce(sum(evaluations.of_worker), 0),
+       count(evaluations.of_employer), coalesce(sum(evaluations.of_employer), 0),
+       count(*) FILTER (WHERE evaluations.contested)
+FROM live
+LEFT JOIN absences ON absences.contract_id = live.id
+LEFT JOIN evaluations ON evaluations.contract_id = live.id
+LEFT JOIN posted ON posted.contract_id = live.id
 GROUP BY program_id, season, employer_id, region, sector, state, wage_currency
-"""
+"""  # noqa: S608 - MEASURES is a constant
 
-CONTRACT_SUMMARY = """
-INSERT INTO observatory_contractsummary (program_id, season, region, sector, state, currency, placements,
-    workers, confirmed, on_time, awaiting, overdue, transfers_out, absences, posted)
-SELECT program_id, season, region, sector, state, currency, sum(placements), sum(workers), sum(confirmed),
-       sum(on_time), sum(awaiting), sum(overdue), sum(transfers_out), sum(absences), sum(posted)
+CONTRACT_SUMMARY = f"""
+INSERT INTO observatory_contractsummary (program_id, season, region, sector, state, currency, {MEASURES})
+SELECT program_id, season, region, sector, state, currency,
+       {", ".join(f"sum({measure})" for measure in MEASURES.split(", "))}
 FROM observatory_contractfact GROUP BY program_id, season, region, sector, state, currency
-"""
+"""  # noqa: S608 - MEASURES is a constant
 
 REQUEST_FACTS = """
 INSERT INTO observatory_requestfact (program_id, season, employer_id, region, sector, status, requests, asked, filled)
@@ -100,7 +116,7 @@ def refresh() -> FactsRefresh:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('observatory.refresh'))")
         for statement in DELETE_FACTS:
             cursor.execute(statement)
-        cursor.execute(CONTRACT_FACTS, {"placed": list(PLACED), "awaiting": list(AWAITING)})
+        cursor.execute(CONTRACT_FACTS, {"placed": list(PLACED), "awaiting": list(AWAITING), "arrived": list(ARRIVED)})
         contract_rows = cursor.rowcount
         cursor.execute(CONTRACT_SUMMARY)
         cursor.execute(REQUEST_FACTS, {"asking": list(ASKING)})

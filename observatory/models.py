@@ -13,8 +13,9 @@ from django.db import models
 
 
 class ContractMeasures(models.Model):
-    """What is counted of placed contracts (signed, whatever became of them since), by program,
-    season, destination region and sector, and Mexican state of origin."""
+    """What is counted of contracts not cancelled, by program, season, destination region and
+    sector, and Mexican state of origin. ``placements`` and ``workers`` count the placed ones
+    (signed, whatever became of them since); ``live`` counts proposed ones too."""
 
     program_id = models.IntegerField()
     season = models.PositiveSmallIntegerField()
@@ -34,6 +35,18 @@ class ContractMeasures(models.Model):
     transfers_out = models.IntegerField()
     absences = models.IntegerField()  # absences reported by the employer or staff (any stage)
     posted = models.DecimalField(max_digits=16, decimal_places=2)  # savings deducted, reversals excluded
+    # What the employer indicators (contracts.indicators) add: contracts not cancelled (proposed
+    # ones too, which ``placements`` leaves out), those whose worker reached the worksite, absences
+    # that reached ``reported``, the two directions' ratings (count and sum, so that any grouping
+    # can average them), and the employer's evaluations the worker contested.
+    live = models.IntegerField(default=0)
+    arrived = models.IntegerField(default=0)
+    absences_reported = models.IntegerField(default=0)
+    rated_workers = models.IntegerField(default=0)
+    rating_of_workers_total = models.IntegerField(default=0)
+    ratings_by_workers = models.IntegerField(default=0)
+    rating_by_workers_total = models.IntegerField(default=0)
+    contests = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

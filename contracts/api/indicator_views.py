@@ -9,6 +9,7 @@ from rest_framework import generics, pagination
 from contracts import indicators
 from contracts.api import indicator_serializers as serializers
 from contracts.models import Contract
+from employers.models import Employer
 
 
 class IndicatorPagination(pagination.PageNumberPagination):
@@ -42,9 +43,9 @@ class EmployerIndicatorsView(generics.ListAPIView):
         query = serializers.EmployerIndicatorsQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        contracts = Contract.objects.visible_to(self.request.user)
+        facts = indicators.visible_facts(self.request.user)
         if data.get("search", "").strip():
-            contracts = contracts.filter(request__employer__legal_name__icontains=data["search"].strip())
-        if data.get("program") is not None:
-            contracts = contracts.filter(program_id=data["program"])
-        return indicators.employer_indicators(contracts, season=data.get("season"), sort=data["sort"])
+            facts = facts.filter(employer_id__in=Employer.objects.filter(
+                legal_name__icontains=data["search"].strip()).values("pk"))
+        return indicators.employer_indicators(facts, program=data.get("program"), season=data.get("season"),
+                                              sort=data["sort"])
