@@ -32,10 +32,10 @@ import pytest
 from django.utils import timezone
 
 from contracts.indicators import employer_history, employer_indicators, visible_facts
+from contracts.models import Absence, ContractStatus, Evaluation
+from employers.models import RequestStatus
 from observatory import facts
 from observatory.models import ContractFact
-from contracts.models import Absence, Contract, ContractStatus, Evaluation
-from employers.models import RequestStatus
 from tests.contracts.test_returns import finished
 from tests.factories import WorkerFactory, WorkerRequestFactory
 
