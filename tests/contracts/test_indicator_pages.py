@@ -115,8 +115,8 @@ def test_the_page_reads_in_constant_queries(sign_in, administrator, program):
             response = client.get(INDICATORS)
         assert len(employers_in(response)) == total
         counts[total] = len(queries)
-    # session, user, OTP device, the programs' time zones, the paginator's count, the page's rows,
-    # the programs and the seasons for the filters.
+    # session, user, OTP device, the paginator's count, the page's rows, the programs and the
+    # seasons for the filters, the time of the facts' refresh (read once after each refresh).
     assert counts == {2: 8, 8: 8}
 
 
@@ -144,9 +144,9 @@ def test_history_in_constant_queries(sign_in, dataset, administrator, employer_a
     with CaptureQueriesContext(connection) as queries:
         response = client.get(history_url(employer_a))
     assert len(re.findall(r'<tr data-season="', response.text)) == 5
-    # session, user, OTP device, the employer, the time zones twice (seasons, all seasons), the
-    # seasons, all seasons, whether the person may open the employer's page.
-    assert len(queries) == first == 9
+    # session, user, OTP device, the employer, the seasons, all seasons, whether the person may
+    # open the employer's page.
+    assert len(queries) == first == 7
 
 
 def test_a_state_office_sees_the_history_of_its_workers_employer(sign_in, dataset, staff_tlaxcala, years,

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from observatory import facts
 from tests.contracts.test_indicators import season_request
 from tests.contracts.test_returns import finished
 from tests.e2e.browser import audit
@@ -34,6 +35,7 @@ def test_staff_read_the_employer_indicators(page, staff_ontario, program, employ
     for _ in range(3):
         finished(punctual_request, WorkerFactory(), status="returned", open_return=False, returned_on_time=True)
 
+    facts.refresh()  # the indicators read the Observatory's facts
     sign_in(page, staff_ontario.username)
     audit(page)  # the staff home
     page.get_by_role("link", name=EMPLOYERS).first.click()
