@@ -613,6 +613,33 @@ def measure_dashboard(season: int) -> list[dict]:
     return rows
 
 
+INDICATOR_RUNS = 10
+INDICATOR_PAGE = 25
+
+
+def measure_indicators(season: int) -> list[dict]:
+    """The employer indicators (contracts.indicators, from the contract facts): a page of them as
+    the staff page reads it (the count, then one page of rows)."""
+    from contracts.indicators import employer_indicators, visible_facts
+
+    rows = []
+    for label, username in BENCH_USERS:
+        user = User.objects.select_related("office").get(username=username)
+
+        def page(user=user):
+            found = employer_indicators(visible_facts(user), season=season)
+            return found.count(), found[:INDICATOR_PAGE]
+
+        runs = timed(page, INDICATOR_RUNS, warmup=1)
+        with CaptureQueriesContext(connection) as captured:
+            page()
+        row = {"label": f"employer indicators: {label}", "runs": runs, "queries": len(captured), "cached": None}
+        if pctl(runs, 95) > BUDGET_MS:
+            row["plan"] = explain(slowest_queries(page))
+        rows.append(row)
+    return rows
+
+
 def measure_http(season: int) -> list[dict]:
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # DEBUG off serves the hashed names
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -680,6 +707,8 @@ def main() -> None:
         rows += measure_dashboard(MEASURED_SEASON)
     else:
         say("Staff dashboard: observatory/dashboard.py is not in this branch yet; not measured.")
+    say(f"Employer indicators, season {MEASURED_SEASON} ({INDICATOR_RUNS} runs each)...")
+    rows += measure_indicators(MEASURED_SEASON)
     say(f"HTTP through the test client ({HTTP_RUNS} runs each)...")
     rows += measure_http(MEASURED_SEASON)
 
