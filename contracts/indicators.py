@@ -36,11 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf
 
 from contracts.circularity import ReturnRate
-from employers.models import Employer
 from observatory import facts as observatory_facts
 from observatory.models import ContractFact
 
@@ -146,13 +145,10 @@ def _rate(numerator: str, denominator: str):
     return Cast(F(numerator), FloatField()) / NullIf(Cast(F(denominator), FloatField()), 0.0)
 
 
-def _employer(field: str) -> Subquery:
-    return Subquery(Employer.objects.filter(pk=OuterRef("employer_id")).values(field)[:1])
-
-
 def _grouped(facts: QuerySet[ContractFact], *group: str) -> QuerySet:
     """``facts`` grouped by employer (and ``group``), each group's figures summed."""
-    return (facts.order_by().values(*group, "employer_id")
+    return (facts.order_by().values(*group, "employer_id", employer_public_id=F("employer__public_id"),
+                                    employer_name=F("employer__legal_name"))
             .annotate(placements=Sum("live"), arrived=Sum("arrived"), confirmed=Sum("confirmed"),
                       on_time=Sum("on_time"), awaiting=Sum("awaiting"), overdue=Sum("overdue"),
                       absences=Sum("absences"), absences_reported=Sum("absences_reported"),
@@ -161,8 +157,7 @@ def _grouped(facts: QuerySet[ContractFact], *group: str) -> QuerySet:
                       rated_workers=Sum("rated_workers"),
                       rating_by_workers=_average("rating_by_workers_total", "ratings_by_workers"),
                       ratings_by_workers=Sum("ratings_by_workers"), contests=Sum("contests"))
-            .annotate(employer_public_id=_employer("public_id"), employer_name=_employer("legal_name"),
-                      late=F("confirmed") - F("on_time"), late_rate=_rate("late", "confirmed"),
+            .annotate(late=F("confirmed") - F("on_time"), late_rate=_rate("late", "confirmed"),
                       absence_rate=_rate("absences", "arrived")))
 
 
@@ -188,11 +183,12 @@ class IndicatorRows:
     """The grouped rows, lazily: a ``Paginator`` counts them (one query) and slices a page (one
     query) in the database; each row read is an ``EmployerIndicators``."""
 
-    def __init__(self, rows: QuerySet):
+    def __init__(self, rows: QuerySet, employers: QuerySet):
         self.rows = rows
+        self.employers = employers  # the employers' ids: counted without summing anything
 
     def count(self) -> int:
-        return self.rows.count()
+        return self.employers.count()
 
     def __len__(self) -> int:
         return self.count()
@@ -222,7 +218,8 @@ def employer_indicators(facts: QuerySet[ContractFact], *, program=None, season: 
         facts = facts.filter(season=season)
     field = SORTS.get(sort, SORTS[DEFAULT_SORT])
     order = F(field).asc() if field == "employer_name" else F(field).desc(nulls_last=True)
-    return IndicatorRows(_grouped(facts).order_by(order, "employer_name", "employer_id"))
+    return IndicatorRows(_grouped(facts).order_by(order, "employer_name", "employer_id"),
+                         facts.order_by().values("employer_id").distinct())
 
 
 def employer_history(facts: QuerySet[ContractFact], employer) -> list[EmployerIndicators]:

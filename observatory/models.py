@@ -55,7 +55,10 @@ class ContractMeasures(models.Model):
 class ContractFact(ContractMeasures):
     """The measures per employer too: what the employer charts read."""
 
-    employer_id = models.IntegerField()
+    # A join for the employer's name, without a foreign-key constraint: facts are rebuilt, never
+    # edited, and must not hold up an employer's deletion.
+    employer = models.ForeignKey("employers.Employer", on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["season", "program_id"], name="obs_contract_season_idx")]
