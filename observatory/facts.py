@@ -121,6 +121,10 @@ def refresh() -> FactsRefresh:
         cursor.execute(CONTRACT_SUMMARY)
         cursor.execute(REQUEST_FACTS, {"asking": list(ASKING)})
         SavingsFact.objects.bulk_create(_savings_facts())
+        # Fresh statistics for the planner: with those of the previous set (or of an empty table)
+        # it walked the employer index over a whole season, 159 ms instead of 20 (bench).
+        cursor.execute("ANALYZE observatory_contractfact, observatory_contractsummary, observatory_requestfact, "
+                       "observatory_savingsfact")
         done = FactsRefresh.objects.create(finished_at=timezone.now(), seconds=time.monotonic() - began,
                                            contract_rows=contract_rows)
         # Forget the cached marker now and again once committed: a reader in between caches the
