@@ -105,7 +105,7 @@ class IndicatorHistoryView(ProgramStaffOr404Mixin, View):
                                     | Exists(contracts.filter(request__employer=OuterRef("pk")))),
             public_id=public_id)
         facts = indicators.visible_facts(request.user)
-        total = list(iter(indicators.employer_indicators(facts.filter(employer_id=employer.pk))))  # no count
+        total = list(indicators.employer_indicators(facts.filter(employer_id=employer.pk)))
         return render(request, self.template_name, {
             "employer": employer,
             "can_open_employer": visible.filter(pk=employer.pk).exists(),

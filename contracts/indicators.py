@@ -180,26 +180,32 @@ def _row(row: dict) -> EmployerIndicators:
 
 
 class IndicatorRows:
-    """The grouped rows, lazily: a ``Paginator`` counts them (one query) and slices a page (one
-    query) in the database; each row read is an ``EmployerIndicators``."""
+    """The grouped rows, read in one query the first time they are counted or sliced (a page,
+    a ``Paginator``): a few thousand employers at most, while a second query to count them would
+    aggregate the facts again. Each row read is an ``EmployerIndicators``."""
 
-    def __init__(self, rows: QuerySet, employers: QuerySet):
+    def __init__(self, rows: QuerySet):
         self.rows = rows
-        self.employers = employers  # the employers' ids: counted without summing anything
+        self._read: list[dict] | None = None
+
+    def _all(self) -> list[dict]:
+        if self._read is None:
+            self._read = list(self.rows)
+        return self._read
 
     def count(self) -> int:
-        return self.employers.count()
+        return len(self._all())
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [_row(row) for row in self.rows[index]]
-        return _row(self.rows[index])
+            return [_row(row) for row in self._all()[index]]
+        return _row(self._all()[index])
 
     def __iter__(self):
-        return (_row(row) for row in self.rows)
+        return (_row(row) for row in self._all())
 
 
 def visible_facts(user) -> QuerySet[ContractFact]:
@@ -211,15 +217,14 @@ def employer_indicators(facts: QuerySet[ContractFact], *, program=None, season: 
                         sort: str = DEFAULT_SORT) -> IndicatorRows:
     """The indicators of each employer with a contract in ``facts`` (``visible_facts(user)``),
     of one ``program`` (or its id) and one ``season`` if given, in the order ``sort`` (one of
-    ``SORTS``). Two queries to read a page (count, rows)."""
+    ``SORTS``). One query, however many employers and pages."""
     if program is not None:
         facts = facts.filter(program_id=getattr(program, "pk", program))
     if season is not None:
         facts = facts.filter(season=season)
     field = SORTS.get(sort, SORTS[DEFAULT_SORT])
     order = F(field).asc() if field == "employer_name" else F(field).desc(nulls_last=True)
-    return IndicatorRows(_grouped(facts).order_by(order, "employer_name", "employer_id"),
-                         facts.order_by().values("employer_id").distinct())
+    return IndicatorRows(_grouped(facts).order_by(order, "employer_name", "employer_id"))
 
 
 def employer_history(facts: QuerySet[ContractFact], employer) -> list[EmployerIndicators]:
