@@ -212,3 +212,17 @@ def export_file_name(job: ExportJob) -> str:
 def _fail(job_id: int, message) -> None:
     ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=str(message)[:500],
                                                finished_at=timezone.now(), updated_at=timezone.now())
+
+
+def export_jobs_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete export jobs asked for more than ``EXPORT_KEEP_DAYS`` ago, and their files: a file
+    of workers' names and CURPs must not outlive its use (a job still running after that long has
+    died). Files first, then the rows, one job at a time, so a crash leaves no file without a row
+    to find it by. Returns how many jobs were deleted."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    deleted = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff).order_by("pk").iterator(chunk_size=500):
+        if job.file:
+            job.file.delete(save=False)
+        deleted += ExportJob.objects.filter(pk=job.pk).delete()[0]
+    return deleted

@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "observatory.tasks.refresh_facts_task",
         "schedule": env.int("OBSERVATORY_REFRESH_MINUTES", default=60) * 60.0,
     },
+    "purge-export-jobs": {
+        "task": "twp.tasks.purge_export_jobs_task",
+        "schedule": crontab(hour=9, minute=5),
+    },
     "purge-idempotency-records": {
         "task": "twp.tasks.purge_idempotency_records_task",
         "schedule": crontab(hour=9, minute=0),
@@ -352,6 +356,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media
 # A filtered list up to this many rows downloads at once; a longer one is written by a Celery task
 # (twp.export_jobs) and downloaded from its job page.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
+# Export jobs and their files (twp.export_jobs) are deleted this many days after they were asked for.
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 
 # --- REST -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -102,6 +102,14 @@ def purge_idempotency_records_task() -> int:
 
 
 @shared_task
+def purge_export_jobs_task() -> int:
+    """Delete export jobs and their files past their keeping time (daily)."""
+    from twp.export_jobs import export_jobs_purge
+
+    return export_jobs_purge()
+
+
+@shared_task
 def export_list_task(job_id: int) -> str:
     """Write an export job's file; a job already done (or failed) is not written again."""
     from twp.export_jobs import export_job_run

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contracts.models import ContractStatus
 from employers.models import RequestStatus
@@ -28,7 +28,7 @@ from savings.money import Money
 from tests.factories import WorkerFactory, WorkerRequestFactory
 from tests.savings.conftest import contract_of
 from tests.savings.payout_fixtures import saved
-from twp.export_jobs import export_job_run
+from twp.export_jobs import export_job_run, export_jobs_purge
 from twp.models import ExportJob
 from workers.models import WorkerStatus
 
@@ -385,3 +385,17 @@ def test_a_long_export_runs_in_a_real_celery_worker(sign_in, world, settings, tm
     assert (job.status, job.rows_done, job.rows_total) == ("done", 4, 4), job.error
     rows = exported_rows(client.get(f"/exports/{job.public_id}/download/"), "xlsx")
     assert len(rows) == 5 and all(row[1].startswith("'=SUM(") for row in rows[1:])
+
+
+def test_old_export_jobs_and_their_files_are_purged(world, low_limit, settings):
+    old = export_job_run(job_id=job_of(world, low_limit).pk)
+    recent = export_job_run(job_id=ExportJob.objects.create(
+        kind="workers", file_format="csv", filters={}, language="en", owner=world.staff_tlaxcala).pk)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    storage = old.file.storage
+    assert storage.exists(old.file.name) and storage.exists(recent.file.name)
+
+    assert export_jobs_purge() == 1
+    assert not storage.exists(old.file.name) and storage.exists(recent.file.name)
+    assert list(ExportJob.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert export_jobs_purge() == 0  # run again: nothing more
