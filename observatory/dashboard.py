@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from employers.models import Employer, Sector
@@ -152,7 +153,8 @@ def _rate_row(key, label, confirmed, on_time) -> Row:
     percent = _percent(on_time, confirmed)
     return Row(key=str(key), label=label, values=[percent],
                shown=[_("%(percent)s%% (%(on_time)s of %(confirmed)s)")
-                      % {"percent": percent, "on_time": on_time, "confirmed": confirmed}])
+                      % {"percent": _number(percent, 1), "on_time": _number(on_time),
+                         "confirmed": _number(confirmed)}])
 
 
 def _rates(facts_, dimension, labels, name, title, heading) -> Chart:
@@ -206,11 +208,16 @@ def _savings_by_year(contracts, savings) -> Chart:
     for (year, currency), amounts in sorted(found.items()):
         if any(amounts):
             rows.append(Row(key=f"{year}-{currency}", label=f"{year} · {currency}", values=amounts,
-                            shown=[f"{amount:,.2f} {currency}" for amount in amounts]))
+                            shown=[f"{_number(amount, 2)} {currency}" for amount in amounts]))
     return Chart("savings-by-year", _("Savings posted, paid out and unclaimed"), _("Year"),
                  [_("Posted"), _("Paid out"), _("Unclaimed")], rows, unit="money")
 
 
 def _row(key, label, values) -> Row:
     return Row(key=str(key), label=label, values=[value or 0 for value in values],
-               shown=[f"{value or 0:,}" for value in values])
+               shown=[_number(value or 0) for value in values])
+
+
+def _number(value, decimals: int | None = None) -> str:
+    """``value`` as the viewer's language writes it (1,234.5 or 1.234,5), grouped by thousands."""
+    return number_format(value, decimals, use_l10n=True, force_grouping=True)

@@ -4,6 +4,7 @@ the figures are those of the viewer's jurisdiction."""
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.views.generic import TemplateView
 
 from observatory.dashboard import Chart, cached
@@ -68,9 +69,9 @@ def _short(chart: Chart, value, shown: str) -> str:
     """What is printed after a bar, short enough for a phone: the rate without its counts, an
     amount without its currency (the row names it). The data table has it all."""
     if chart.unit == "percent":
-        return f"{value}%"
+        return f"{number_format(value, 1, use_l10n=True)}%"
     if chart.unit == "money":
-        return f"{value:,.0f}"
+        return number_format(value, 0, use_l10n=True, force_grouping=True)
     return shown
 
 

@@ -34,7 +34,7 @@ def test_staff_read_the_dashboard_of_their_jurisdiction(page, dataset, staff_ont
     expect(page.locator('#headline dd[data-key="placements"]')).to_have_text("7")
     table = page.locator("#table-on-time-by-state")
     expect(table.locator("tbody tr")).to_have_count(1)
-    expect(table.locator("tbody tr td")).to_have_text(either("75.0% (3 of 4)", "75.0% (3 de 4)"))
+    expect(table.locator("tbody tr td")).to_have_text(either("75.0% (3 of 4)", "75,0% (3 de 4)"))
     expect(page.locator("#chart-on-time-by-state svg.chart-bars rect")).to_have_count(1)
     with page.expect_download() as download:
         page.locator("#csv-placements-by-destination").click()

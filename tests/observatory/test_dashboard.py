@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from contracts.models import Absence, Contract, ContractStatus
 from employers.models import WorkerRequest
@@ -146,3 +147,9 @@ def test_cached_until_the_next_refresh(dataset, administrator, placed, employer_
     assert len(queries) == 0
     facts.refresh()
     assert cached(administrator, program_id=None, season=SEASON).headline["placements"] == 11
+
+
+def test_numbers_as_the_viewer_writes_them(dataset, administrator):
+    with translation.override("es"):
+        worst = build(administrator, program_id=None, season=SEASON).chart("on-time-by-employer").rows
+    assert worst[0].shown == ["75,0% (3 de 4)"] and worst[0].values == [Decimal("75.0")]
