@@ -8,6 +8,7 @@
   catches the bug it is about.
 """
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 ANONYMOUS = "anonymous"
@@ -114,16 +116,18 @@ def with_teeth(*breakages: Callable) -> pytest.MarkDecorator:
     )
 
 
-def race(sends) -> list:
+def race(sends, *, language: str | None = None) -> list:
     """Run each send in its own thread (and database connection), all released at once by a
-    barrier; return what each returned or raised, in order (the caller judges every outcome)."""
+    barrier; return what each returned or raised, in order (the caller judges every outcome).
+    ``language``: the threads' language, for callers that judge translated messages."""
     barrier = threading.Barrier(len(sends))
     outcomes: list = [None] * len(sends)
 
     def run(index, send):
         try:
-            barrier.wait(timeout=30)
-            outcomes[index] = send()
+            with translation.override(language) if language else contextlib.nullcontext():
+                barrier.wait(timeout=30)
+                outcomes[index] = send()
         except BaseException as error:  # every outcome is judged by the test
             outcomes[index] = error
         finally:

@@ -14,19 +14,17 @@ clean conflicts (the deadlocks between inserters of the constraint are rare), so
 teeth variant of their own: the intact run proves no loser ever sees a deadlock."""
 
 import datetime
-import threading
 from collections import Counter
 
 import pytest
 from django.db import connection
-from django.utils import translation
 
 from contracts import services
 from contracts.models import Contract
 from contracts.services import contracts_allocate
 from employers.models import RequestStatus, WorkerRequest
 from tests.factories import WorkerFactory, WorkerRequestFactory, fully_documented, next_season_start
-from tests.helpers import with_teeth
+from tests.helpers import race, with_teeth
 from twp.exceptions import Conflict, InvalidTransition
 from workers.models import WorkerStatus
 
@@ -60,31 +58,6 @@ def without_request_lock(monkeypatch):
                         lambda pk: WorkerRequest.objects.select_related("program").get(pk=pk))
 
 
-def race(actions) -> list:
-    """Run each action in its own thread (and database connection), all released at once;
-    return what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            with translation.override("en"):
-                barrier.wait(timeout=30)
-                outcomes[index] = action()
-        except BaseException as error:  # every outcome is judged by the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, action)) for index, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
-    return outcomes
-
-
 def eligible(verifier):
     return fully_documented(WorkerFactory(status=WorkerStatus.ELIGIBLE), verifier, start=next_season_start())
 
@@ -111,7 +84,7 @@ def test_one_worker_offered_to_twenty_requests_at_once_gets_one_contract(safegua
             lambda request=request, worker=worker: contracts_allocate(request=request, workers=[worker],
                                                                       by=administrator, check=False)
             for request in requests
-        ])
+        ], language="en")
         won, raised = judge(outcomes)
         contracts = Contract.objects.filter(worker=worker).count()
         if (won, contracts, raised) != (1, 1, Counter({"409": RACERS - 1})):
@@ -140,7 +113,7 @@ def test_twenty_workers_offered_to_one_request_at_once_never_overfill_it(safegua
             lambda worker=worker, request=request: contracts_allocate(request=request, workers=[worker],
                                                                       by=administrator, check=False)
             for worker in workers
-        ])
+        ], language="en")
         won, raised = judge(outcomes)
         contracts = Contract.objects.filter(request=request).count()
         request.refresh_from_db()
